@@ -1,0 +1,145 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+export const DEFAULTS = {
+	timeoutMs: 60_000,
+	maxRetries: 5,
+	maxWaitSeconds: 300,
+} as const;
+
+export const LIMITS = {
+	maxRetries: 10,
+	maxWaitSeconds: 3600,
+	timeoutMs: 600_000,
+} as const;
+
+const bodyMethods = ['POST', 'PUT', 'PATCH'];
+
+export const requestProperties: INodeProperties[] = [
+	{
+		displayName: 'Method',
+		name: 'method',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'DELETE', value: 'DELETE', description: 'Delete a record', action: 'Delete a record' },
+			{ name: 'GET', value: 'GET', description: 'Read a record or a list', action: 'Get records' },
+			{ name: 'PATCH', value: 'PATCH', description: 'Change some fields of a record', action: 'Update fields of a record' },
+			{ name: 'POST', value: 'POST', description: 'Create a record', action: 'Create a record' },
+			{ name: 'PUT', value: 'PUT', description: 'Replace a record', action: 'Replace a record' },
+		],
+		default: 'GET',
+	},
+	{
+		displayName: 'Path',
+		name: 'path',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'contacts/{{ $json.id }}',
+		description:
+			"Resource path after the credential's Base URL and API version, e.g. <code>contacts</code> or <code>contacts/{{ $json.id }}</code>",
+		hint: 'Relative paths only: the access token is never sent to another host',
+	},
+	{
+		displayName: 'Query Parameters',
+		name: 'queryParameters',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Query Parameter',
+		default: {},
+		options: [
+			{
+				name: 'parameters',
+				displayName: 'Parameter',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'JSON Body',
+		name: 'jsonBody',
+		type: 'json',
+		default: '{}',
+		displayOptions: { show: { method: bodyMethods } },
+		description: 'The request body, sent as application/json. Expressions allowed, e.g. <code>{{ JSON.stringify($json) }}</code>.',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'API Version',
+				name: 'apiVersion',
+				type: 'string',
+				default: '',
+				placeholder: 'v0.0.1',
+				description: "Use this version instead of the credential's API Version",
+			},
+			{
+				displayName: 'Full Response',
+				name: 'fullResponse',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to output the status code, headers and whole body instead of just the data',
+			},
+			{
+				displayName: 'Headers',
+				name: 'headers',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				placeholder: 'Add Header',
+				default: {},
+				description: 'Extra request headers. Authorization and Host cannot be set here.',
+				options: [
+					{
+						name: 'header',
+						displayName: 'Header',
+						values: [
+							{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+						],
+					},
+				],
+			},
+			{
+				displayName: 'Max Retries',
+				name: 'maxRetries',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: LIMITS.maxRetries },
+				default: DEFAULTS.maxRetries,
+				description:
+					'How often to retry after a 429 (rate limit), and for GET, PUT and DELETE after a server or network error',
+			},
+			{
+				displayName: 'Max Wait (Seconds)',
+				name: 'maxWaitSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: LIMITS.maxWaitSeconds },
+				default: DEFAULTS.maxWaitSeconds,
+				description:
+					'The longest single wait the node accepts. If Flextell asks for a longer Retry-After, the item fails at once instead of retrying too early.',
+			},
+			{
+				displayName: 'Split Into Items',
+				name: 'splitIntoItems',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to output one item per element when Flextell returns a list',
+			},
+			{
+				displayName: 'Timeout (Ms)',
+				name: 'timeout',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: LIMITS.timeoutMs },
+				default: DEFAULTS.timeoutMs,
+				description: 'How long to wait for each response before giving up (or retrying a GET, PUT or DELETE)',
+			},
+		],
+	},
+];

@@ -1,0 +1,181 @@
+/**
+ * Error mapping: what the user reads when a Flextell request fails. Pure functions that build
+ * `{ message, description, code, statusCode }`; the request module turns that into n8n errors.
+ *
+ * Messages come from Flextell where it gave one (`{"error": "code", "message": "…"}`); the
+ * description says what to do next. Nothing here ever includes request headers, so the bearer
+ * token cannot end up in an error.
+ */
+import type { ParsedBody } from './response';
+import { flextellError } from './response';
+
+export interface FailureReport {
+	message: string;
+	description: string;
+	/** Flextell's error code, or our own for failures without one (e.g. `network_error`). */
+	code: string;
+	statusCode?: number;
+}
+
+export interface RequestSummary {
+	method: string;
+	/** Path below the origin, e.g. `/api/v0.0.1/contacts/obj_1` (never includes credentials). */
+	urlPath: string;
+	retriesDone: number;
+}
+
+const WHAT_TO_DO: Record<number, string> = {
+	400: 'Flextell found the request malformed. Check the JSON Body and the Query Parameters.',
+	401: 'The access token was refused, and refreshing it did not help. Open the Flextell credential and reconnect it.',
+	403: 'The credential is connected but not allowed to do this. Check the scopes granted to the credential and the permissions of the Flextell account.',
+	404: 'Check the Path and the API version: Flextell has nothing at this address.',
+	422: 'Flextell understood the request but could not accept the data. Fix the field named in the message and run again.',
+};
+
+export function describeHttpFailure(
+	statusCode: number,
+	body: ParsedBody,
+	request: RequestSummary,
+	extra: { retryAfterHeader?: string } = {},
+): FailureReport {
+	const flextell = flextellError(body);
+	const code = flextell.code ?? defaultCode(statusCode);
+	const where = `${request.method} ${request.urlPath}`;
+	const codeNote = flextell.code ? ` (Flextell error "${flextell.code}")` : '';
+
+	let message = flextell.message ?? messageWithoutFlextellBody(statusCode, body);
+	let advice: string;
+	if (statusCode === 429) {
+		message = `Flextell's rate limit was still exceeded after ${plural(request.retriesDone, 'retry', 'retries')}`;
+		const asked =
+			extra.retryAfterHeader !== undefined
+				? `Flextell last asked to wait: Retry-After "${extra.retryAfterHeader}".`
+				: 'Flextell sent no Retry-After, so the node backed off exponentially.';
+		advice = `${asked}${flextell.message ? ` Its message: "${flextell.message}"` : ''} Run fewer requests at once, raise Max Retries, or run the workflow later.`;
+	} else if (statusCode >= 500) {
+		advice =
+			request.retriesDone > 0
+				? `Flextell had a server error; the node retried ${plural(request.retriesDone, 'time', 'times')} without success. Try again later.`
+				: isNeverRetried(request.method)
+					? `Flextell had a server error. ${request.method} requests are not retried automatically because Flextell may already have processed them: check before running again.`
+					: 'Flextell had a server error. Try again later.';
+	} else {
+		advice = WHAT_TO_DO[statusCode] ?? `Flextell answered with HTTP ${statusCode}.`;
+	}
+
+	return {
+		message,
+		description: `${advice}${codeNote} — ${where} → HTTP ${statusCode}`,
+		code,
+		statusCode,
+	};
+}
+
+export function describeRetryAfterTooLong(
+	waitMs: number,
+	maxWaitSeconds: number,
+	retryAfterHeader: string | undefined,
+	request: RequestSummary,
+): FailureReport {
+	const seconds = Math.ceil(waitMs / 1000);
+	return {
+		message: `Flextell asked to wait ${seconds} s before retrying, longer than the ${maxWaitSeconds} s this node may wait`,
+		description: `The rate limit was hit (Retry-After "${retryAfterHeader ?? ''}"). Retrying earlier could get the account suspended, so the node stopped. Raise the option Max Wait (Seconds) to at least ${seconds}, or run the workflow later. — ${request.method} ${request.urlPath} → HTTP 429`,
+		code: 'rate_limit_exceeded',
+		statusCode: 429,
+	};
+}
+
+export function describeNetworkFailure(errorCode: string | undefined, request: RequestSummary, timeoutMs: number): FailureReport {
+	const timedOut = errorCode === 'ECONNABORTED' || errorCode === 'ETIMEDOUT' || errorCode === 'ESOCKETTIMEDOUT';
+	const message = timedOut
+		? `Flextell did not answer within ${timeoutMs} ms`
+		: `Could not reach Flextell (${errorCode ?? 'network error'})`;
+	const retried =
+		request.retriesDone > 0
+			? ` The node retried ${plural(request.retriesDone, 'time', 'times')}.`
+			: isNeverRetried(request.method)
+				? ` ${request.method} requests are not retried automatically because Flextell may already have processed them.`
+				: '';
+	const advice = timedOut
+		? 'Raise the Timeout option or try again later.'
+		: 'Check the Base URL in the credential, and the network or proxy between n8n and Flextell.';
+	return {
+		message,
+		description: `${advice}${retried} — ${request.method} ${request.urlPath}`,
+		code: timedOut ? 'timeout' : 'network_error',
+	};
+}
+
+export function describeNotJson(statusCode: number, body: ParsedBody, request: RequestSummary): FailureReport {
+	const detail =
+		body.kind === 'not-json'
+			? body.truncated
+				? 'The JSON in the response was cut short or malformed.'
+				: `It sent ${body.contentType || 'an unknown content type'}: "${body.snippet}"`
+			: '';
+	return {
+		message: `Flextell answered HTTP ${statusCode} but the body is not JSON`,
+		description: `${detail} A proxy or gateway between n8n and Flextell may have answered instead; check the Base URL. — ${request.method} ${request.urlPath}`,
+		code: 'invalid_response',
+		statusCode,
+	};
+}
+
+export function describeRedirect(statusCode: number, location: string | undefined, request: RequestSummary): FailureReport {
+	return {
+		message: `Flextell answered with a redirect (HTTP ${statusCode}), which the node does not follow`,
+		description: `Following it could send the access token to ${location ?? 'another address'}. Check the Base URL in the credential. — ${request.method} ${request.urlPath}`,
+		code: 'redirect_refused',
+		statusCode,
+	};
+}
+
+function messageWithoutFlextellBody(statusCode: number, body: ParsedBody): string {
+	if (body.kind === 'not-json' && body.isHtml) {
+		return `Flextell answered HTTP ${statusCode} with an HTML page${body.snippet ? ` ("${body.snippet}")` : ''} instead of JSON`;
+	}
+	if (body.kind === 'not-json' && body.snippet) return `Flextell answered HTTP ${statusCode}: ${body.snippet}`;
+	return `Flextell answered HTTP ${statusCode}`;
+}
+
+function defaultCode(statusCode: number): string {
+	const codes: Record<number, string> = {
+		400: 'invalid_request',
+		401: 'unauthorized',
+		403: 'forbidden',
+		404: 'not_found',
+		422: 'validation_failed',
+		429: 'rate_limit_exceeded',
+	};
+	return codes[statusCode] ?? (statusCode >= 500 ? 'server_error' : `http_${statusCode}`);
+}
+
+function isNeverRetried(method: string): boolean {
+	return method === 'POST' || method === 'PATCH';
+}
+
+function plural(n: number, one: string, many: string): string {
+	return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Removes bearer tokens and any of the given secrets from a text meant for users or logs. */
+export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
+	let out = text.replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]');
+	for (const secret of secrets) {
+		if (secret && secret.length >= 8) out = out.split(secret).join('[redacted]');
+	}
+	return out;
+}
+
+/** The item a failed input item becomes when the node continues on fail. */
+export function errorItem(error: unknown): { error: string; code: string; statusCode: number | null } {
+	const err = error as { message?: unknown; httpCode?: unknown; errorResponse?: { error?: unknown }; description?: unknown };
+	const code = typeof err?.errorResponse?.error === 'string' ? err.errorResponse.error : 'node_error';
+	const status = Number(err?.httpCode);
+	return {
+		error: typeof err?.message === 'string' ? err.message : String(error),
+		code,
+		statusCode: Number.isInteger(status) && status > 0 ? status : null,
+	};
+}

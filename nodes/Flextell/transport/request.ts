@@ -1,0 +1,263 @@
+/**
+ * One Flextell call: authenticated request, shared 429 gate, retries with Retry-After or
+ * backoff, and the mapping of every failure to an error that says what to do.
+ *
+ * All HTTP goes through `httpRequestWithAuthentication`, so n8n signs the request with the OAuth2
+ * token, refreshes it on a 401, and applies its proxy and TLS settings.
+ */
+import type { IDataObject, IHttpRequestOptions, INode, Logger } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { FailureReport, RequestSummary } from './errors';
+import {
+	describeHttpFailure,
+	describeNetworkFailure,
+	describeNotJson,
+	describeRedirect,
+	describeRetryAfterTooLong,
+	redact,
+} from './errors';
+import { gateDelay, holdGate } from './rate-gate';
+import type { ParsedBody } from './response';
+import { headerValue, isPlainObject, parseBody, plainHeaders } from './response';
+import type { AttemptFailure, HttpMethod } from './retry-policy';
+import { decideRetry, parseRetryAfter } from './retry-policy';
+import { WaitCancelledError, waitFor } from './wait';
+
+export const CREDENTIAL_TYPE = 'flextellOAuth2Api';
+
+/** The parts of n8n's execute / poll contexts this module uses. */
+export interface RequestContext {
+	getNode(): INode;
+	helpers: {
+		httpRequestWithAuthentication(credentialsType: string, requestOptions: IHttpRequestOptions): Promise<unknown>;
+	};
+	logger?: Pick<Logger, 'info'>;
+	getExecutionCancelSignal?(): AbortSignal | undefined;
+}
+
+export interface FlextellCall {
+	method: HttpMethod;
+	/** Absolute URL, already checked by `buildRequestUrl` / `resolveWithinPrefix`. */
+	url: string;
+	qs?: IDataObject;
+	/** JSON-serialisable body, sent as `application/json`. */
+	body?: unknown;
+	headers?: Record<string, string>;
+}
+
+export interface CallPolicy {
+	itemIndex: number;
+	gateKey: string;
+	timeoutMs: number;
+	maxRetries: number;
+	maxWaitSeconds: number;
+	/** Values that must never appear in an error (e.g. the stored tokens). */
+	secrets?: ReadonlyArray<string | undefined>;
+}
+
+export interface FlextellResult {
+	statusCode: number;
+	headers: IDataObject;
+	body: Extract<ParsedBody, { kind: 'empty' | 'json' }>;
+}
+
+type Failure =
+	| { kind: 'http'; statusCode: number; headers: IDataObject; body: ParsedBody }
+	| { kind: 'network'; code?: string }
+	| { kind: 'cancelled' }
+	| { kind: 'other'; error: unknown };
+
+export async function callFlextell(ctx: RequestContext, call: FlextellCall, policy: CallPolicy): Promise<FlextellResult> {
+	const signal = ctx.getExecutionCancelSignal?.();
+	const maxWaitMs = policy.maxWaitSeconds * 1000;
+	const summary: RequestSummary = { method: call.method, urlPath: pathOf(call.url), retriesDone: 0 };
+
+	for (;;) {
+		await passGate(ctx, policy, summary, signal);
+
+		let failure: Failure;
+		try {
+			const response = await ctx.helpers.httpRequestWithAuthentication.call(
+				ctx,
+				CREDENTIAL_TYPE,
+				toRequestOptions(call, policy.timeoutMs),
+			);
+			return toResult(ctx, response, policy, summary);
+		} catch (error) {
+			failure = classify(error);
+		}
+
+		if (failure.kind === 'cancelled') throw cancelledError(ctx, policy);
+		if (failure.kind === 'other') throw withItemIndex(failure.error, policy.itemIndex);
+
+		const attempt: AttemptFailure =
+			failure.kind === 'http'
+				? { kind: 'http', statusCode: failure.statusCode, retryAfter: headerValue(failure.headers, 'retry-after') }
+				: { kind: 'network', code: failure.code };
+		const now = Date.now();
+		const decision = decideRetry(attempt, {
+			method: call.method,
+			retriesDone: summary.retriesDone,
+			maxRetries: policy.maxRetries,
+			maxWaitMs,
+			now,
+		});
+
+		if (attempt.kind === 'http' && attempt.statusCode === 429) {
+			// Hold every request with this credential until the moment Flextell named (or our backoff).
+			const asked = parseRetryAfter(attempt.retryAfter, now);
+			const hold = decision.retry ? decision.waitMs : asked;
+			if (hold !== undefined) holdGate(policy.gateKey, now + hold);
+		}
+
+		if (!decision.retry) {
+			if (decision.reason === 'wait-too-long') {
+				const header = failure.kind === 'http' ? headerValue(failure.headers, 'retry-after') : undefined;
+				throw apiError(ctx, describeRetryAfterTooLong(decision.waitMs, policy.maxWaitSeconds, header, summary), policy);
+			}
+			throw apiError(ctx, describeFailure(failure, summary, policy.timeoutMs), policy);
+		}
+
+		summary.retriesDone += 1;
+		ctx.logger?.info(
+			`Flextell: ${failureLabel(failure)} on ${summary.method} ${summary.urlPath}; waiting ${decision.waitMs} ms ` +
+				`(${decision.fromRetryAfter ? 'Retry-After' : 'backoff'}) before retry ${summary.retriesDone} of ${policy.maxRetries}`,
+		);
+		// A 429's wait happens in the gate at the top of the loop, together with everyone else's.
+		if (!(failure.kind === 'http' && failure.statusCode === 429)) {
+			await wait(ctx, decision.waitMs, signal, policy);
+		}
+	}
+}
+
+async function passGate(ctx: RequestContext, policy: CallPolicy, summary: RequestSummary, signal?: AbortSignal) {
+	for (let delay = gateDelay(policy.gateKey); delay > 0; delay = gateDelay(policy.gateKey)) {
+		if (delay > policy.maxWaitSeconds * 1000) {
+			throw apiError(ctx, describeRetryAfterTooLong(delay, policy.maxWaitSeconds, undefined, summary), policy);
+		}
+		await wait(ctx, delay, signal, policy);
+	}
+}
+
+async function wait(ctx: RequestContext, ms: number, signal: AbortSignal | undefined, policy: CallPolicy) {
+	try {
+		await waitFor(ms, signal);
+	} catch (error) {
+		if (error instanceof WaitCancelledError) throw cancelledError(ctx, policy);
+		throw error;
+	}
+}
+
+function toRequestOptions(call: FlextellCall, timeoutMs: number): IHttpRequestOptions {
+	const hasBody = call.body !== undefined;
+	return {
+		method: call.method,
+		url: call.url,
+		qs: call.qs && Object.keys(call.qs).length ? call.qs : undefined,
+		headers: {
+			...call.headers,
+			Accept: 'application/json',
+			...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+		},
+		// A string body is sent as it is, also when it is "{}" (an empty object would be dropped).
+		body: hasBody ? JSON.stringify(call.body) : undefined,
+		encoding: 'text',
+		json: false,
+		returnFullResponse: true,
+		timeout: timeoutMs,
+		// A redirect could carry the bearer token to another host: never follow one.
+		disableFollowRedirect: true,
+	};
+}
+
+function toResult(ctx: RequestContext, response: unknown, policy: CallPolicy, summary: RequestSummary): FlextellResult {
+	const full = isPlainObject(response) ? response : {};
+	const statusCode = typeof full.statusCode === 'number' ? full.statusCode : 200;
+	const headers = plainHeaders(full.headers);
+	const body = parseBody(full.body, headerValue(headers, 'content-type'));
+	if (body.kind === 'not-json') throw apiError(ctx, describeNotJson(statusCode, body, summary), policy);
+	return { statusCode, headers, body };
+}
+
+/** Finds what went wrong inside whatever n8n threw (it wraps axios errors in NodeApiError). */
+function classify(error: unknown): Failure {
+	const candidates = [error, (error as { cause?: unknown })?.cause, (error as { errorResponse?: unknown })?.errorResponse];
+	for (const candidate of candidates) {
+		if (!isPlainObject(candidate) && !(candidate instanceof Error)) continue;
+		const response = (candidate as { response?: unknown }).response;
+		if (isPlainObject(response) && typeof response.status === 'number') {
+			const headers = plainHeaders(response.headers);
+			return {
+				kind: 'http',
+				statusCode: response.status,
+				headers,
+				body: parseBody(bodyText(response.data), headerValue(headers, 'content-type')),
+			};
+		}
+	}
+	for (const candidate of candidates) {
+		const code = (candidate as { code?: unknown })?.code;
+		if (typeof code !== 'string') continue;
+		if (code === 'ERR_CANCELED' || (candidate as Error).name === 'CanceledError') return { kind: 'cancelled' };
+		if (/^E[A-Z_]+$/.test(code) || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') return { kind: 'network', code };
+	}
+	return { kind: 'other', error };
+}
+
+function bodyText(data: unknown): string {
+	if (typeof data === 'string') return data;
+	if (data === undefined || data === null) return '';
+	if (Buffer.isBuffer(data)) return data.toString('utf8');
+	return JSON.stringify(data);
+}
+
+function describeFailure(failure: Failure, summary: RequestSummary, timeoutMs: number): FailureReport {
+	if (failure.kind === 'network') return describeNetworkFailure(failure.code, summary, timeoutMs);
+	if (failure.kind !== 'http') throw new Error('unreachable');
+	if (failure.statusCode >= 300 && failure.statusCode < 400) {
+		return describeRedirect(failure.statusCode, headerValue(failure.headers, 'location'), summary);
+	}
+	return describeHttpFailure(failure.statusCode, failure.body, summary, {
+		retryAfterHeader: headerValue(failure.headers, 'retry-after'),
+	});
+}
+
+function failureLabel(failure: Failure): string {
+	if (failure.kind === 'http') return `HTTP ${failure.statusCode}`;
+	if (failure.kind === 'network') return failure.code ?? 'network error';
+	return failure.kind;
+}
+
+function apiError(ctx: RequestContext, report: FailureReport, policy: CallPolicy): NodeApiError {
+	const message = redact(report.message, policy.secrets ?? []);
+	const description = redact(report.description, policy.secrets ?? []);
+	const error = new NodeApiError(
+		ctx.getNode(),
+		{ error: report.code, message, ...(report.statusCode ? { statusCode: report.statusCode } : {}) },
+		{
+			message,
+			description,
+			httpCode: report.statusCode ? String(report.statusCode) : undefined,
+			itemIndex: policy.itemIndex,
+		},
+	);
+	return error;
+}
+
+function cancelledError(ctx: RequestContext, policy: CallPolicy): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), 'The execution was cancelled while the Flextell request was waiting', {
+		itemIndex: policy.itemIndex,
+	});
+}
+
+function withItemIndex(error: unknown, itemIndex: number): unknown {
+	const context = (error as { context?: IDataObject })?.context;
+	if (isPlainObject(context) && context.itemIndex === undefined) context.itemIndex = itemIndex;
+	return error;
+}
+
+function pathOf(url: string): string {
+	const parsed = new URL(url);
+	return parsed.pathname;
+}
