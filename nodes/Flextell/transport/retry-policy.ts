@@ -68,7 +68,7 @@ export function backoffDelay(
 	capMs = BACKOFF_CAP_MS,
 ): number {
 	const step = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
-	return Math.round(step / 2 + random() * (step / 2));
+	return Math.floor(step / 2 + random() * (step / 2));
 }
 
 /** What went wrong with one attempt, as far as the retry decision needs to know. */

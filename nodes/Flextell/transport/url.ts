@@ -136,20 +136,20 @@ function refuseUnsafePath(raw: string, relative: string): void {
 				'Remove the doubled or trailing slash. If the path uses an expression such as {{ $json.id }}, check that it is not empty for this item.',
 			);
 		}
-		refuseEncodedSeparators(segment, 'path');
 		const decoded = safeDecode(segment);
 		if (decoded === '.' || decoded === '..') {
 			refuse('contains a "." or ".." segment', 'Paths may not climb out of the API version; name the resource directly.');
 		}
+		refuseEncodedSeparators(segment, 'path');
 	}
 }
 
 function refuseEncodedSeparators(segment: string, field: 'path' | 'nextLink'): void {
-	if (/%(2f|5c)/i.test(segment) || /^(%2e|\.){1,2}$/i.test(segment)) {
+	if (/%(2f|5c)/i.test(segment)) {
 		throw new UrlRuleError(
-			`The ${field === 'path' ? 'path' : 'next-page link'} contains an encoded "/", "\\" or dot segment`,
+			`The ${field === 'path' ? 'path' : 'next-page link'} contains an encoded "/" or "\\"`,
 			field,
-			'Encoded separators could move the request off the API prefix; remove them.',
+			'Encoded separators can move the request elsewhere on the server; remove them.',
 		);
 	}
 }
