@@ -10,7 +10,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestProperties } from './FlextellDescription';
 import { readItemRequest } from './parameters';
-import { errorItem } from './transport/errors';
+import { asNodeError, errorItem } from './transport/errors';
 import { callFlextell, CREDENTIAL_TYPE } from './transport/request';
 import { shapeOutput } from './transport/response';
 
@@ -44,7 +44,7 @@ export class Flextell implements INodeType {
 					output.push({ json, pairedItem: { item: itemIndex } });
 				}
 			} catch (error) {
-				if (!this.continueOnFail()) throw error;
+				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, itemIndex);
 				output.push({ json: errorItem(error) as IDataObject, pairedItem: { item: itemIndex } });
 			}
 		}

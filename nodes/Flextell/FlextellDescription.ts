@@ -35,9 +35,9 @@ export const requestProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: 'contacts/{{ $json.id }}',
+		placeholder: 'contacts/obj_abc123',
 		description:
-			"Resource path after the credential's Base URL and API version, e.g. <code>contacts</code> or <code>contacts/{{ $json.id }}</code>",
+			"Resource path after the credential's Base URL and API version, such as <code>contacts</code> or <code>contacts/obj_abc123</code>. Drag a field in to build it from the input item.",
 		hint: 'Relative paths only: the access token is never sent to another host',
 	},
 	{
@@ -64,7 +64,7 @@ export const requestProperties: INodeProperties[] = [
 		type: 'json',
 		default: '{}',
 		displayOptions: { show: { method: bodyMethods } },
-		description: 'The request body, sent as application/json. Expressions allowed, e.g. <code>{{ JSON.stringify($json) }}</code>.',
+		description: 'The request body as JSON. Expressions are allowed; to send the whole input item, use an expression with JSON.stringify.',
 	},
 	{
 		displayName: 'Options',
@@ -112,7 +112,7 @@ export const requestProperties: INodeProperties[] = [
 				name: 'maxRetries',
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: LIMITS.maxRetries },
-				default: DEFAULTS.maxRetries,
+				default: 5,
 				description:
 					'How often to retry after a 429 (rate limit), and for GET, PUT and DELETE after a server or network error',
 			},
@@ -121,7 +121,7 @@ export const requestProperties: INodeProperties[] = [
 				name: 'maxWaitSeconds',
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: LIMITS.maxWaitSeconds },
-				default: DEFAULTS.maxWaitSeconds,
+				default: 300,
 				description:
 					'The longest single wait the node accepts. If Flextell asks for a longer Retry-After, the item fails at once instead of retrying too early.',
 			},
@@ -137,7 +137,7 @@ export const requestProperties: INodeProperties[] = [
 				name: 'timeout',
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: LIMITS.timeoutMs },
-				default: DEFAULTS.timeoutMs,
+				default: 60000,
 				description: 'How long to wait for each response before giving up (or retrying a GET, PUT or DELETE)',
 			},
 		],

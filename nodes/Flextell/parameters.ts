@@ -100,12 +100,16 @@ export function withUrlRules<T>(ctx: Pick<IExecuteFunctions, 'getNode'>, itemInd
 	try {
 		return build();
 	} catch (error) {
-		if (!(error instanceof UrlRuleError)) throw error;
-		throw new NodeOperationError(ctx.getNode(), `${error.message} (item ${itemIndex})`, {
-			itemIndex,
-			description: `Field: ${FIELD_LABELS[error.field] ?? error.field}. ${error.hint}`,
-		});
+		throw toNodeError(ctx, itemIndex, error);
 	}
+}
+
+function toNodeError(ctx: Pick<IExecuteFunctions, 'getNode'>, itemIndex: number, error: unknown): NodeOperationError {
+	if (!(error instanceof UrlRuleError)) return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+	return new NodeOperationError(ctx.getNode(), `${error.message} (item ${itemIndex})`, {
+		itemIndex,
+		description: `Field: ${FIELD_LABELS[error.field] ?? error.field}. ${error.hint}`,
+	});
 }
 
 export function tokenSecrets(credentials: ICredentialDataDecryptedObject): string[] {

@@ -6,6 +6,9 @@
  * description says what to do next. Nothing here ever includes request headers, so the bearer
  * token cannot end up in an error.
  */
+import type { INode } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
 import type { ParsedBody } from './response';
 import { flextellError } from './response';
 
@@ -178,4 +181,13 @@ export function errorItem(error: unknown): { error: string; code: string; status
 		code,
 		statusCode: Number.isInteger(status) && status > 0 ? status : null,
 	};
+}
+
+/** n8n errors pass through (with the item index set); anything else is wrapped. */
+export function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
+		return error;
+	}
+	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }

@@ -22,7 +22,7 @@ import type { ParsedBody } from './response';
 import { headerValue, isPlainObject, parseBody, plainHeaders } from './response';
 import type { AttemptFailure, HttpMethod } from './retry-policy';
 import { decideRetry, parseRetryAfter } from './retry-policy';
-import { WaitCancelledError, waitFor } from './wait';
+import { waitFor } from './wait';
 
 export const CREDENTIAL_TYPE = 'flextellOAuth2Api';
 
@@ -141,12 +141,7 @@ async function passGate(ctx: RequestContext, policy: CallPolicy, summary: Reques
 }
 
 async function wait(ctx: RequestContext, ms: number, signal: AbortSignal | undefined, policy: CallPolicy) {
-	try {
-		await waitFor(ms, signal);
-	} catch (error) {
-		if (error instanceof WaitCancelledError) throw cancelledError(ctx, policy);
-		throw error;
-	}
+	if (!(await waitFor(ms, signal))) throw cancelledError(ctx, policy);
 }
 
 function toRequestOptions(call: FlextellCall, timeoutMs: number): IHttpRequestOptions {

@@ -29,8 +29,22 @@ export interface ApiPrefix {
 
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SCHEME_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:/;
-// C0 controls, DEL and whitespace: never meaningful in a resource path.
-const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
+/** C0 controls, space and DEL: never meaningful in a resource path. */
+function hasControlOrSpace(text: string): boolean {
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code <= 0x20 || code === 0x7f) return true;
+	}
+	return false;
+}
+
+function tryParseUrl(raw: string, base?: string): URL | undefined {
+	try {
+		return new URL(raw, base);
+	} catch {
+		return undefined;
+	}
+}
 
 export function resolveApiPrefix(baseUrl: unknown, apiVersion: unknown): ApiPrefix {
 	const base = parseBaseUrl(baseUrl);
@@ -49,10 +63,8 @@ export function resolveApiPrefix(baseUrl: unknown, apiVersion: unknown): ApiPref
 
 function parseBaseUrl(baseUrl: unknown): URL {
 	const raw = typeof baseUrl === 'string' ? baseUrl.trim() : '';
-	let url: URL;
-	try {
-		url = new URL(raw);
-	} catch {
+	const url = tryParseUrl(raw);
+	if (!url) {
 		throw new UrlRuleError(
 			`The base URL "${raw}" is not a valid URL`,
 			'baseUrl',
@@ -94,10 +106,8 @@ export function buildRequestUrl(prefix: ApiPrefix, path: unknown): string {
 
 /** Is `candidate` (absolute or relative to the prefix) an URL below `prefix`? Used for next links. */
 export function resolveWithinPrefix(prefix: ApiPrefix, candidate: string): string {
-	let url: URL;
-	try {
-		url = new URL(candidate, prefix.href);
-	} catch {
+	const url = tryParseUrl(candidate, prefix.href);
+	if (!url) {
 		throw new UrlRuleError(
 			`The next-page link "${candidate}" is not a valid URL`,
 			'nextLink',
@@ -126,7 +136,7 @@ function refuseUnsafePath(raw: string, relative: string): void {
 	if (relative.startsWith('//') || raw.startsWith('//')) refuse('starts with "//"', relativeHint);
 	if (raw.includes('\\')) refuse('contains a backslash', 'Use forward slashes between path segments.');
 	if (raw.includes('#')) refuse('contains a "#" fragment', 'Remove the "#…" part; Flextell paths have no fragments.');
-	if (CONTROL_OR_SPACE.test(raw)) {
+	if (hasControlOrSpace(raw)) {
 		refuse('contains spaces or control characters', 'Remove them, or URL-encode them (%20) inside an id.');
 	}
 	for (const segment of relative.split('/')) {

@@ -1,0 +1,63 @@
+/**
+ * A sandbox per test file, on the certificate `npm test` made and told Node to trust
+ * (NODE_EXTRA_CA_CERTS), plus a credential connected to it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startSandbox } = require('../../sandbox');
+
+import { resetGates } from '../../nodes/Flextell/transport/rate-gate';
+import { flextellCredential, MemoryCredentialsHelper } from './harness';
+
+export interface Sandbox {
+	url: string;
+	baseUrl: string;
+	tokenUrl: string;
+	clientId: string;
+	clientSecret: string;
+	log: Array<Record<string, any>>;
+	clearLog(): void;
+	issueToken(o?: { scope?: string; ttlSeconds?: number }): { access_token: string; refresh_token: string };
+	expireAccessToken(token: string): void;
+	revokeRefreshToken(token: string): void;
+	seed(collection: string, records: object[] | number): Array<Record<string, any>>;
+	injectFaults(faults: object[]): void;
+	configure(config: object): void;
+	reset(): void;
+	close(): Promise<void>;
+}
+
+export async function openSandbox(config: object = {}): Promise<Sandbox> {
+	if (!process.env.FLEXTELL_SANDBOX_CERT_DIR) {
+		throw new Error('Run the tests with `npm test`: it makes the sandbox certificate and trusts it.');
+	}
+	return await startSandbox({ port: 0, quiet: true, certDir: process.env.FLEXTELL_SANDBOX_CERT_DIR, lifetimeSeconds: 600, ...config });
+}
+
+/** A fresh credential store holding one Flextell credential connected to the sandbox. */
+export function connectedCredential(
+	sb: Sandbox,
+	options: { id?: string; scope?: string; authentication?: 'header' | 'body'; baseUrl?: string } = {},
+) {
+	const credentials = new MemoryCredentialsHelper();
+	const tokens = sb.issueToken({ scope: options.scope ?? 'read write' });
+	credentials.set(
+		options.id ?? 'cred-1',
+		flextellCredential({
+			baseUrl: options.baseUrl ?? sb.baseUrl,
+			tokenUrl: sb.tokenUrl,
+			clientId: sb.clientId,
+			clientSecret: sb.clientSecret,
+			tokens,
+			authentication: options.authentication,
+		}),
+	);
+	return { credentials, tokens };
+}
+
+export function apiRequests(sb: Sandbox) {
+	return sb.log.filter((entry) => typeof entry.path === 'string' && entry.path.startsWith('/api/'));
+}
+
+export function freshGates() {
+	resetGates();
+}
