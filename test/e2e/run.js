@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// @ts-check
+// `npm run test:e2e [-- <jest args>]`: builds the package, packs it (what npm would publish),
+// makes sure each pinned n8n is installed (scripts/ensure-n8n.js, cached outside node_modules),
+// then runs the e2e suite (jest.e2e.config.js) once per n8n version.
+//   FLEXTELL_E2E_VERSIONS=2.40.7,1.123.81   versions to run (default: every folder under e2e/n8n/)
+//   FLEXTELL_E2E_SKIP_BUILD=1               use dist/ as it is
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ensureN8n } = require('../../scripts/ensure-n8n');
+const { packPackage, ROOT } = require('../../scripts/lib/n8n');
+
+const versions = (process.env.FLEXTELL_E2E_VERSIONS || fs.readdirSync(path.join(ROOT, 'e2e', 'n8n')).sort().reverse().join(','))
+	.split(',')
+	.map((v) => v.trim())
+	.filter(Boolean);
+
+/** @param {string} msg */
+const say = (msg) => process.stderr.write(`[test:e2e] ${msg}\n`);
+
+let t = Date.now();
+if (!process.env.FLEXTELL_E2E_SKIP_BUILD) {
+	const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+	if (b.status !== 0) {
+		say('npm run build failed');
+		process.exit(1);
+	}
+	say(`build: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+const packDir = packPackage();
+say(`packed into ${packDir}`);
+
+/** @type {{version: string, ok: boolean, seconds: number, why?: string}[]} */
+const results = [];
+for (const version of versions) {
+	t = Date.now();
+	try {
+		ensureN8n(version);
+	} catch (e) {
+		results.push({ version, ok: false, seconds: (Date.now() - t) / 1000, why: `install failed: ${e instanceof Error ? e.message : e}` });
+		continue;
+	}
+	const installSeconds = (Date.now() - t) / 1000;
+	t = Date.now();
+	say(`n8n ${version}: running the suite`);
+	const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--config', path.join(ROOT, 'jest.e2e.config.js'), '--runInBand', ...process.argv.slice(2)], {
+		cwd: ROOT,
+		stdio: 'inherit',
+		env: { ...process.env, FLEXTELL_N8N_VERSION: version, FLEXTELL_E2E_PACK_DIR: packDir },
+		timeout: 30 * 60_000,
+	});
+	results.push({ version, ok: r.status === 0, seconds: (Date.now() - t) / 1000, why: r.status === 0 ? undefined : `jest exit ${r.status ?? r.signal}` });
+	say(`n8n ${version}: ensure ${installSeconds.toFixed(1)} s, suite ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+fs.rmSync(path.dirname(packDir), { recursive: true, force: true });
+
+for (const r of results) say(`n8n ${r.version}: ${r.ok ? 'PASS' : 'FAIL'} (${r.seconds.toFixed(1)} s)${r.why ? ` — ${r.why}` : ''}`);
+process.exit(results.length > 0 && results.every((r) => r.ok) ? 0 : 1);
