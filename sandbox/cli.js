@@ -72,18 +72,19 @@ function parseArgs(argv) {
 
 async function main() {
 	const options = parseArgs(process.argv.slice(2));
-	const sandbox = await startSandbox(options);
-	const { url, baseUrl, certPath, clientId, clientSecret, authorizeUrl, tokenUrl } = sandbox;
-	process.stdout.write(`${JSON.stringify({ url, baseUrl, certPath, clientId, clientSecret, authorizeUrl, tokenUrl })}\n`);
 
+	/** @type {import('./sandbox').Sandbox | null} */
+	let sandbox = null;
 	let stopping = false;
 	/** @param {string} why */
 	const stop = (why) => {
 		if (stopping) return;
 		stopping = true;
 		if (!options.quiet) process.stderr.write(`flextell-sandbox: stopping (${why})\n`);
-		sandbox.close().then(() => process.exit(0));
+		if (sandbox) sandbox.close().then(() => process.exit(0));
+		// else main() stops it as soon as it has started
 	};
+	// Watch for the ways to stop before announcing readiness, so none of them can be missed.
 	process.on('SIGINT', () => stop('SIGINT'));
 	process.on('SIGTERM', () => stop('SIGTERM'));
 	process.stdin.on('end', () => stop('stdin closed'));
@@ -93,7 +94,15 @@ async function main() {
 	setInterval(() => {
 		if (process.ppid !== parentPid) stop('parent exited');
 	}, 1000).unref();
+
+	sandbox = await startSandbox(options);
+	if (stopping) {
+		await sandbox.close();
+		process.exit(0);
+	}
 	sandbox.closed.then(() => stop('lifetime over'));
+	const { url, baseUrl, certPath, clientId, clientSecret, authorizeUrl, tokenUrl } = sandbox;
+	process.stdout.write(`${JSON.stringify({ url, baseUrl, certPath, clientId, clientSecret, authorizeUrl, tokenUrl })}\n`);
 }
 
 main().catch((err) => {

@@ -4,7 +4,9 @@
 //   cursor: ?limit&cursor      -> { data, next_cursor, meta: { next_cursor } }
 //   page:   ?page&per_page     -> { data, meta: { page, per_page, total } }
 //   link:   ?limit&cursor      -> { data, next } and a `Link: <next>; rel="next"` header
-// Each page costs O(page size): a cursor names the last record served and its position.
+// Each page costs O(page size): a cursor names the last record served, its sort value and its
+// position, so the next page starts right after it (or, when it has been deleted since, after
+// its sort value: a binary search).
 
 const { ApiError } = require('./http');
 
@@ -34,16 +36,35 @@ function positiveIntParam(value, name, fallback, max = Infinity) {
 }
 
 /**
- * @param {string} lastId
- * @param {number} nextPosition
+ * @param {import('./store').View} view
+ * @param {import('./store').StoredRecord} last  the last record served
  */
-function encodeCursor(lastId, nextPosition) {
-	return Buffer.from(JSON.stringify({ after: lastId, at: nextPosition })).toString('base64url');
+function encodeCursor(view, last) {
+	return Buffer.from(JSON.stringify({ after: last.id, key: String(last[view.field]) })).toString('base64url');
 }
 
 /**
- * Where the page after `cursor` starts: just after the record it names, or at the position it
- * remembers when that record has gone.
+ * The position of the first record that sorts after `key`.
+ * @param {import('./store').View} view
+ * @param {string} key
+ */
+function firstAfter(view, key) {
+	const { records, field, descending } = view;
+	let low = 0;
+	let high = records.length;
+	while (low < high) {
+		const middle = (low + high) >>> 1;
+		const value = String(records[middle][field]);
+		const isAfter = descending ? value < key : value > key;
+		if (isAfter) high = middle;
+		else low = middle + 1;
+	}
+	return low;
+}
+
+/**
+ * Where the page after `cursor` starts: just after the record it names, or, when that record
+ * has gone, at the first record that sorts after it.
  * @param {import('./store').View} view
  * @param {string} cursor
  */
@@ -55,12 +76,12 @@ function startOf(view, cursor) {
 	} catch {
 		decoded = null;
 	}
-	const { after, at } = /** @type {{ after?: unknown, at?: unknown }} */ (decoded ?? {});
-	if (typeof after !== 'string' || typeof at !== 'number' || !Number.isInteger(at) || at < 0) {
+	const { after, key } = /** @type {{ after?: unknown, key?: unknown }} */ (decoded ?? {});
+	if (typeof after !== 'string' || typeof key !== 'string') {
 		throw new ApiError(400, 'invalid_request', 'The cursor is not valid.');
 	}
 	const position = view.positionOf(after);
-	return position === undefined ? Math.min(at, view.records.length) : position + 1;
+	return position === undefined ? firstAfter(view, key) : position + 1;
 }
 
 /**
@@ -85,7 +106,7 @@ function paginate(view, request) {
 	const start = cursor ? startOf(view, cursor) : 0;
 	const data = view.records.slice(start, start + limit);
 	const end = start + data.length;
-	const nextCursor = end < view.records.length && data.length > 0 ? encodeCursor(data[data.length - 1].id, end) : null;
+	const nextCursor = end < view.records.length && data.length > 0 ? encodeCursor(view, data[data.length - 1]) : null;
 
 	if (request.scheme === 'cursor') {
 		return { body: { data, next_cursor: nextCursor, meta: { next_cursor: nextCursor } }, headers: {} };

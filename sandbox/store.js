@@ -12,10 +12,13 @@ const crypto = require('node:crypto');
  */
 
 /**
- * A list to page through: records in their final order and a way to find one by id.
+ * A list to page through: records in their final order (sorted by `field`, compared as
+ * strings, ties in insertion order) and a way to find one by id.
  * @typedef {Object} View
  * @property {ReadonlyArray<StoredRecord>} records
  * @property {(id: string) => number | undefined} positionOf
+ * @property {string} field        the sort field
+ * @property {boolean} descending
  */
 
 /** @typedef {'created_at' | '-created_at' | 'updated_at' | '-updated_at' | 'id' | '-id'} SortKey */
@@ -77,19 +80,23 @@ class Collection {
 
 	/** @returns {View} the records in insertion order, live */
 	liveView() {
-		return { records: this.records, positionOf: (id) => this.positions.get(id) };
+		return { records: this.records, positionOf: (id) => this.positions.get(id), field: 'created_at', descending: false };
 	}
 }
 
 /**
  * @param {ReadonlyArray<StoredRecord>} records
+ * @param {string} field
+ * @param {boolean} descending
  * @returns {View}
  */
-function snapshotView(records) {
+function snapshotView(records, field, descending) {
 	/** @type {Map<string, number> | null} */
 	let positions = null;
 	return {
 		records,
+		field,
+		descending,
 		positionOf(id) {
 			if (!positions) positions = new Map(records.map((r, i) => [r.id, i]));
 			return positions.get(id);
@@ -160,7 +167,7 @@ class Store {
 			return x < y ? -1 : x > y ? 1 : 0;
 		});
 		if (descending) records = records.reverse();
-		const view = snapshotView(records);
+		const view = snapshotView(records, field, descending);
 		for (const [k, v] of collection.views) if (v.version !== collection.version) collection.views.delete(k);
 		if (collection.views.size >= MAX_CACHED_VIEWS) collection.views.clear();
 		collection.views.set(key, { version: collection.version, view });
