@@ -1,0 +1,110 @@
+// @ts-check
+'use strict';
+// Test helpers: start a sandbox and talk to it over real HTTPS, trusting its certificate through
+// the `ca` option (no TLS bypass).
+const fs = require('node:fs');
+const https = require('node:https');
+const { startSandbox } = require('../../sandbox');
+
+/**
+ * @param {import('../../sandbox/sandbox').SandboxOptions} [options]
+ */
+function openSandbox(options = {}) {
+	return startSandbox({
+		port: 0,
+		quiet: true,
+		lifetimeSeconds: 120,
+		certDir: process.env.FLEXTELL_SANDBOX_CERT_DIR || undefined,
+		...options,
+	});
+}
+
+/**
+ * @typedef {Object} Reply
+ * @property {number} status
+ * @property {import('node:http').IncomingHttpHeaders} headers
+ * @property {string} text
+ * @property {any} json   the parsed body, or undefined when it is not JSON
+ */
+
+/**
+ * @typedef {Object} RequestOptions
+ * @property {string | null} [token]     bearer token (null: no Authorization header)
+ * @property {Record<string, string>} [headers]
+ * @property {unknown} [json]            sent as application/json
+ * @property {Record<string, string>} [form]  sent as application/x-www-form-urlencoded
+ * @property {string} [raw]              sent as is (with the given headers)
+ */
+
+class Client {
+	/**
+	 * @param {{ url: string, certPath: string }} sandbox
+	 * @param {string | null} [token]  default bearer token for api()
+	 */
+	constructor(sandbox, token = null) {
+		this.url = sandbox.url;
+		this.token = token;
+		this.agent = new https.Agent({ keepAlive: true, ca: fs.readFileSync(sandbox.certPath) });
+	}
+
+	/**
+	 * @param {string} method
+	 * @param {string} path  on the sandbox's origin, e.g. /oauth/token
+	 * @param {RequestOptions} [options]
+	 * @returns {Promise<Reply>}
+	 */
+	request(method, path, options = {}) {
+		/** @type {Record<string, string>} */
+		const headers = { ...options.headers };
+		let payload;
+		if (options.json !== undefined) {
+			payload = JSON.stringify(options.json);
+			headers['content-type'] ??= 'application/json';
+		} else if (options.form) {
+			payload = new URLSearchParams(options.form).toString();
+			headers['content-type'] ??= 'application/x-www-form-urlencoded';
+		} else if (options.raw !== undefined) {
+			payload = options.raw;
+		}
+		if (options.token) headers.authorization = `Bearer ${options.token}`;
+		return new Promise((resolve, reject) => {
+			const req = https.request(new URL(path, this.url), { method, headers, agent: this.agent }, (res) => {
+				/** @type {Buffer[]} */
+				const chunks = [];
+				res.on('data', (chunk) => chunks.push(chunk));
+				res.on('error', reject);
+				res.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					let json;
+					try {
+						json = JSON.parse(text);
+					} catch {
+						json = undefined;
+					}
+					resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+				});
+			});
+			req.on('error', reject);
+			req.end(payload);
+		});
+	}
+
+	/**
+	 * A request to /api/v0.0.1<path> with the client's token unless `options.token` is given.
+	 * @param {string} method
+	 * @param {string} path
+	 * @param {RequestOptions} [options]
+	 */
+	api(method, path, options = {}) {
+		return this.request(method, `/api/v0.0.1${path}`, { token: this.token, ...options });
+	}
+
+	close() {
+		this.agent.destroy();
+	}
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+module.exports = { openSandbox, Client, sleep };
