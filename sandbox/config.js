@@ -37,7 +37,7 @@ function defaultConfig() {
 		pagination: 'cursor',
 		defaultPageSize: 100,
 		maxPageSize: 1000,
-		requiredFields: {},
+		requiredFields: { contacts: ['name'] },
 		quiet: true,
 	};
 }

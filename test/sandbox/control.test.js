@@ -130,6 +130,13 @@ describe('sandbox basics', () => {
 		expect([sb.clientId, sb.clientSecret]).toEqual(['flextell-sandbox', 'sandbox-secret']);
 	});
 
+	test('default configuration', () => {
+		expect(sb.config).toEqual({
+			tokenTtlSeconds: 3600, rateLimit: null, pagination: 'cursor', defaultPageSize: 100, maxPageSize: 1000,
+			requiredFields: { contacts: ['name'] }, quiet: true,
+		});
+	});
+
 	test('makeCertificate: EC P-256, CN and SAN 127.0.0.1/localhost, valid about 2 days', () => {
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-cert-test-'));
 		try {
