@@ -61,9 +61,8 @@ async function handle(sandbox, req, res) {
 	try {
 		text = await readBody(req);
 	} catch (err) {
-		const exchange = new Exchange(req, res, url, { kind: 'empty' }, record);
-		if (err instanceof ApiError) return exchange.error(err);
-		throw err;
+		if (!(err instanceof ApiError)) return; // the client went away mid-body
+		return new Exchange(req, res, url, { kind: 'empty' }, record).error(err);
 	}
 	const body = parseBody(text, req.headers['content-type']);
 	record.body = bodyForLog(body);
