@@ -62,7 +62,7 @@ describe('other failures', () => {
 	it('tells a timeout from an unreachable host', () => {
 		expect(describeNetworkFailure('ECONNABORTED', get, 5000).message).toBe('Flextell did not answer within 5000 ms');
 		expect(describeNetworkFailure('ECONNREFUSED', { ...get, retriesDone: 2 }, 5000)).toMatchObject({
-			message: 'Could not reach Flextell (ECONNREFUSED)',
+			message: 'Could not reach Flextell: the connection was refused',
 			code: 'network_error',
 		});
 	});

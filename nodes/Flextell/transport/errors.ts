@@ -91,9 +91,11 @@ export function describeRetryAfterTooLong(
 
 export function describeNetworkFailure(errorCode: string | undefined, request: RequestSummary, timeoutMs: number): FailureReport {
 	const timedOut = errorCode === 'ECONNABORTED' || errorCode === 'ETIMEDOUT' || errorCode === 'ESOCKETTIMEDOUT';
+	// The raw code goes into the description only: n8n replaces any message naming a common
+	// network error code with its own generic text.
 	const message = timedOut
 		? `Flextell did not answer within ${timeoutMs} ms`
-		: `Could not reach Flextell (${errorCode ?? 'network error'})`;
+		: `Could not reach Flextell: ${NETWORK_PHRASES[errorCode ?? ''] ?? 'the network request failed'}`;
 	const retried =
 		request.retriesDone > 0
 			? ` The node retried ${plural(request.retriesDone, 'time', 'times')}.`
@@ -105,10 +107,20 @@ export function describeNetworkFailure(errorCode: string | undefined, request: R
 		: 'Check the Base URL in the credential, and the network or proxy between n8n and Flextell.';
 	return {
 		message,
-		description: `${advice}${retried} — ${request.method} ${request.urlPath}`,
+		description: `${advice}${retried} — ${request.method} ${request.urlPath}${errorCode ? ` (${errorCode})` : ''}`,
 		code: timedOut ? 'timeout' : 'network_error',
 	};
 }
+
+const NETWORK_PHRASES: Record<string, string> = {
+	ECONNRESET: 'the connection was closed unexpectedly',
+	ECONNREFUSED: 'the connection was refused',
+	EPIPE: 'the connection was closed while sending',
+	ENOTFOUND: 'the host name was not found',
+	EAI_AGAIN: 'the host name could not be resolved right now',
+	ENETUNREACH: 'the network is unreachable',
+	EHOSTUNREACH: 'the host is unreachable',
+};
 
 export function describeNotJson(statusCode: number, body: ParsedBody, request: RequestSummary): FailureReport {
 	const detail =
