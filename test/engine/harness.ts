@@ -219,3 +219,14 @@ export function startNode(options: RunOptions): { result: Promise<NodeRun>; canc
 export async function runNode(options: RunOptions): Promise<NodeRun> {
 	return await startNode(options).result;
 }
+
+/**
+ * n8n-core's own Logger instance (the one `this.logger` returns in node contexts). Resolved from
+ * n8n-core's folder: other copies of @n8n/backend-common and @n8n/di exist in node_modules.
+ */
+export function n8nLogger(): Record<'error' | 'warn' | 'info' | 'debug', (message: string, meta?: object) => void> {
+	const coreDir = require('node:path').dirname(require.resolve('n8n-core/package.json'));
+	const { Logger } = require(require.resolve('@n8n/backend-common', { paths: [coreDir] }));
+	const { Container } = require(require.resolve('@n8n/di', { paths: [coreDir] }));
+	return Container.get(Logger);
+}

@@ -1,0 +1,151 @@
+/** Behaviours 4 and 6: 429 handling, the shared gate, and cancellation while waiting. */
+import { runNode, startNode } from './harness';
+import type { Sandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+
+let sb: Sandbox;
+beforeAll(async () => {
+	sb = await openSandbox();
+});
+afterAll(async () => await sb.close());
+beforeEach(() => {
+	sb.reset();
+	freshGates();
+});
+
+const GET = { method: 'GET', path: 'contacts' };
+
+describe('4. Rate limits', () => {
+	it('waits for Retry-After (2 s) and never sends before it', async () => {
+		sb.seed('contacts', [{ name: 'Ada' }]);
+		const { credentials } = connectedCredential(sb);
+		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 2 }]);
+		const { items, error } = await runNode({ credentials, parameters: GET });
+		expect(error).toBeUndefined();
+		expect(items.map((i) => i.json.name)).toEqual(['Ada']);
+		const [limited, retry] = apiRequests(sb);
+		expect(limited.status).toBe(429);
+		expect(retry.status).toBe(200);
+		expect(retry.time - limited.time).toBeGreaterThanOrEqual(2000);
+		expect(retry.time - limited.time).toBeLessThan(3000);
+		expect(apiRequests(sb).some((r) => r.early)).toBe(false);
+	}, 15_000);
+
+	it('reads Retry-After given as an HTTP-date', async () => {
+		const { credentials } = connectedCredential(sb);
+		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 'http-date', seconds: 2 }]);
+		const { error } = await runNode({ credentials, parameters: GET });
+		expect(error).toBeUndefined();
+		const [limited, retry] = apiRequests(sb);
+		expect(limited.status).toBe(429);
+		expect(retry.early).toBe(false);
+		expect(retry.time - limited.time).toBeGreaterThanOrEqual(1000);
+	}, 15_000);
+
+	it('backs off exponentially when a 429 has no Retry-After', async () => {
+		const { credentials } = connectedCredential(sb);
+		sb.injectFaults([
+			{ kind: 'rate_limit', retryAfter: null },
+			{ kind: 'rate_limit', retryAfter: null },
+		]);
+		const { error } = await runNode({ credentials, parameters: GET });
+		expect(error).toBeUndefined();
+		const times = apiRequests(sb).map((r) => r.time);
+		expect(times).toHaveLength(3);
+		expect(times[1] - times[0]).toBeGreaterThanOrEqual(500); // step 1 s, at least half
+		expect(times[2] - times[1]).toBeGreaterThanOrEqual(1000); // step 2 s, at least half
+	}, 15_000);
+
+	it('gives up after Max Retries, saying the limit was still exceeded and what Flextell asked', async () => {
+		const { credentials } = connectedCredential(sb);
+		sb.injectFaults([
+			{ kind: 'rate_limit', retryAfter: 1 },
+			{ kind: 'rate_limit', retryAfter: 1 },
+		]);
+		const { error } = await runNode({ credentials, parameters: { ...GET, options: { maxRetries: 1 } } });
+		expect(error?.message).toBe("Flextell's rate limit was still exceeded after 1 retry");
+		expect(error?.description).toMatch(/Retry-After "1"/);
+		expect(error?.description).toMatch(/Too many requests\. Retry after 1 seconds\./);
+		expect(error?.httpCode).toBe('429');
+		expect(apiRequests(sb)).toHaveLength(2);
+	}, 15_000);
+
+	it('fails at once when Retry-After is longer than Max Wait, without retrying early', async () => {
+		const { credentials } = connectedCredential(sb);
+		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 30 }]);
+		const started = Date.now();
+		const { error } = await runNode({ credentials, parameters: { ...GET, options: { maxWaitSeconds: 5 } } });
+		expect(Date.now() - started).toBeLessThan(2000);
+		expect(error?.message).toBe('Flextell asked to wait 30 s before retrying, longer than the 5 s this node may wait');
+		expect(error?.description).toMatch(/Max Wait \(Seconds\) to at least 30/);
+		expect(apiRequests(sb)).toHaveLength(1);
+	});
+
+	it('a 429 in one execution holds back a concurrent execution with the same credential', async () => {
+		sb.seed('contacts', [{ name: 'Ada' }]);
+		const { credentials } = connectedCredential(sb);
+		// Only the first request is limited; the second execution starts right after the 429.
+		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 2 }]);
+		const first = startNode({ credentials, parameters: GET });
+		while (!apiRequests(sb).some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
+		const second = startNode({ credentials, parameters: GET });
+		const [a, b] = await Promise.all([first.result, second.result]);
+		expect(a.error).toBeUndefined();
+		expect(b.error).toBeUndefined();
+
+		const requests = apiRequests(sb);
+		const limited = requests.find((r) => r.status === 429)!;
+		const after = requests.filter((r) => r.seq > limited.seq);
+		expect(after).toHaveLength(2); // the retry and the second execution's only request
+		for (const request of after) {
+			expect(request.time - limited.time).toBeGreaterThanOrEqual(2000);
+			expect(request.early).toBe(false);
+		}
+	}, 15_000);
+
+	it('the gate is per credential: another credential is not held back', async () => {
+		const one = connectedCredential(sb, { id: 'cred-a' });
+		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 2 }]);
+		const first = startNode({ credentials: one.credentials, credentialId: 'cred-a', parameters: GET });
+		while (!apiRequests(sb).some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
+		const limitedAt = Date.now();
+		const other = connectedCredential(sb, { id: 'cred-b' });
+		await runNode({ credentials: other.credentials, credentialId: 'cred-b', parameters: GET });
+		expect(Date.now() - limitedAt).toBeLessThan(1500);
+		await first.result;
+	}, 15_000);
+
+	it('a bulk run against a tight limit finishes with no error and no early request', async () => {
+		sb.configure({ rateLimit: { limit: 5, windowSeconds: 1, retryAfter: 'seconds', suspendAfter: 3 } });
+		sb.seed('contacts', [{ name: 'Ada' }]);
+		const { credentials } = connectedCredential(sb);
+		const { items, error } = await runNode({
+			credentials,
+			parameters: GET,
+			items: Array.from({ length: 12 }, (_, i) => ({ json: { i } })),
+		});
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(12);
+		const requests = apiRequests(sb);
+		expect(requests.some((r) => r.status === 429)).toBe(true);
+		expect(requests.filter((r) => r.early)).toHaveLength(0);
+	}, 20_000);
+});
+
+describe('6. Cancellation', () => {
+	it('a cancelled execution stops waiting for Retry-After', async () => {
+		const { credentials } = connectedCredential(sb);
+		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 60 }]);
+		const run = startNode({ credentials, parameters: GET });
+		while (!apiRequests(sb).some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
+		const cancelledAt = Date.now();
+		run.cancel();
+		const outcome = await Promise.race([
+			run.result.then(() => 'finished', () => 'finished'),
+			new Promise((r) => setTimeout(() => r('still waiting'), 3000)),
+		]);
+		expect(outcome).toBe('finished');
+		expect(Date.now() - cancelledAt).toBeLessThan(1500);
+		expect(apiRequests(sb)).toHaveLength(1);
+	}, 15_000);
+});
