@@ -10,10 +10,12 @@ const path = require('node:path');
 const { makeCertificate } = require('../sandbox/cert');
 
 const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-test-cert-'));
+const summaryFile = path.join(certDir, 'summary.json');
 try {
 	const { certPath } = makeCertificate(certDir);
 	const jest = require.resolve('jest/bin/jest');
-	const result = spawnSync(process.execPath, [jest, ...process.argv.slice(2)], {
+	const args = [jest, '--json', `--outputFile=${summaryFile}`, ...process.argv.slice(2)];
+	const result = spawnSync(process.execPath, args, {
 		stdio: 'inherit',
 		env: {
 			...process.env,
@@ -23,6 +25,17 @@ try {
 		},
 	});
 	process.exitCode = result.status ?? 1;
+	printSummary(summaryFile);
 } finally {
 	fs.rmSync(certDir, { recursive: true, force: true });
+}
+
+/** One plain closing line, e.g. "jest: 216 passed, 0 failed", whatever jest's reporter printed. */
+function printSummary(file) {
+	if (!fs.existsSync(file)) return;
+	const summary = JSON.parse(fs.readFileSync(file, 'utf8'));
+	const skipped = summary.numPendingTests + summary.numTodoTests;
+	console.log(
+		`jest: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`,
+	);
 }

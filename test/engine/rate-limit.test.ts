@@ -1,4 +1,5 @@
 /** Behaviours 4 and 6: 429 handling, the shared gate, and cancellation while waiting. */
+import { gateDelay, gateKey } from '../../nodes/Flextell/transport/rate-gate';
 import { runNode, startNode } from './harness';
 import type { Sandbox } from './sandbox-fixture';
 import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
@@ -87,7 +88,8 @@ describe('4. Rate limits', () => {
 		// Only the first request is limited; the second execution starts right after the 429.
 		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 2 }]);
 		const first = startNode({ credentials, parameters: GET });
-		while (!apiRequests(sb).some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
+		// Start the second execution once the first has received its 429 (the gate is closed).
+		while (gateDelay(gateKey(sb.baseUrl, 'cred-1')) === 0) await new Promise((r) => setTimeout(r, 5));
 		const second = startNode({ credentials, parameters: GET });
 		const [a, b] = await Promise.all([first.result, second.result]);
 		expect(a.error).toBeUndefined();
