@@ -6,13 +6,19 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { mapConcurrent } from './concurrency';
 import { requestProperties } from './FlextellDescription';
-import { readItemRequest } from './parameters';
+import { readConcurrency } from './ListDescription';
+import type { ItemRequest } from './parameters';
+import { readItemList, readItemRequest } from './parameters';
 import { asNodeError, errorItem } from './transport/errors';
+import type { PaginationConfig } from './transport/pagination';
+import { listPages } from './transport/pagination';
+import type { RequestContext } from './transport/request';
 import { callFlextell, CREDENTIAL_TYPE } from './transport/request';
-import { shapeOutput } from './transport/response';
+import { isPlainObject, shapeOutput } from './transport/response';
 
 export class Flextell implements INodeType {
 	description: INodeTypeDescription = {
@@ -34,20 +40,61 @@ export class Flextell implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const credentials: ICredentialDataDecryptedObject = await this.getCredentials(CREDENTIAL_TYPE);
-		const output: INodeExecutionData[] = [];
+		const concurrency = items.length > 1 ? readConcurrency(this.getNodeParameter('options.concurrency', 0, 1), (message, description) => {
+			throw new NodeOperationError(this.getNode(), message, { itemIndex: 0, description });
+		}) : 1;
 
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		// Up to `concurrency` items in flight; results come back in item order.
+		const perItem = await mapConcurrent(items.length, concurrency, async (itemIndex) => {
 			try {
-				const request = readItemRequest(this, itemIndex, credentials);
-				const result = await callFlextell(this, request.call, request.policy);
-				for (const json of shapeOutput(result, request.options)) {
-					output.push({ json, pairedItem: { item: itemIndex } });
-				}
+				const json = await runItem(this, itemIndex, credentials);
+				return json.map((entry): INodeExecutionData => ({ json: entry, pairedItem: { item: itemIndex } }));
 			} catch (error) {
 				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, itemIndex);
-				output.push({ json: errorItem(error) as IDataObject, pairedItem: { item: itemIndex } });
+				return [{ json: errorItem(error) as IDataObject, pairedItem: { item: itemIndex } }];
 			}
-		}
+		});
+
+		const output: INodeExecutionData[] = [];
+		for (const entries of perItem) for (const entry of entries) output.push(entry);
 		return [output];
 	}
+}
+
+/** One input item: one request, or, for a list, its pages until the end or the limit. */
+async function runItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	credentials: ICredentialDataDecryptedObject,
+): Promise<IDataObject[]> {
+	const request = readItemRequest(ctx, itemIndex, credentials);
+	const list = readItemList(ctx, itemIndex, request);
+	if (!list) return shapeOutput(await callFlextell(ctx, request.call, request.policy), request.options);
+	return await collectList(ctx, request, list.pagination, list.limit);
+}
+
+/**
+ * Streams a list's records into one array page by page (no copying of what is already in), and
+ * stops fetching as soon as `limit` records are in.
+ */
+export async function collectList(
+	ctx: RequestContext,
+	request: Pick<ItemRequest, 'call' | 'policy' | 'prefix' | 'options'>,
+	pagination: PaginationConfig,
+	limit: number,
+): Promise<IDataObject[]> {
+	const records: unknown[] = [];
+	const remaining = () => limit - records.length;
+	for await (const page of listPages(ctx, request.call, request.policy, request.prefix, pagination, { remaining })) {
+		if (page.records === undefined) {
+			// Not a list (a single record, an empty answer): shaped as without paging.
+			if (page.number === 1) return shapeOutput(page.result, request.options);
+			break;
+		}
+		const take = Math.min(page.records.length, remaining());
+		for (let i = 0; i < take; i++) records.push(page.records[i]);
+		if (remaining() <= 0) break;
+	}
+	if (!request.options.splitIntoItems) return [{ data: records as IDataObject[] }];
+	return records.map((record) => (isPlainObject(record) ? (record as IDataObject) : { value: record as IDataObject[keyof IDataObject] }));
 }

@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { concurrencyOption, listProperties, paginationOptions } from './ListDescription';
+
 export const DEFAULTS = {
 	timeoutMs: 60_000,
 	maxRetries: 5,
@@ -66,13 +68,14 @@ export const requestProperties: INodeProperties[] = [
 		displayOptions: { show: { method: bodyMethods } },
 		description: 'The request body as JSON. Expressions are allowed; to send the whole input item, use an expression with JSON.stringify.',
 	},
+	...listProperties,
 	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [
+		options: withListOptions([
 			{
 				displayName: 'API Version',
 				name: 'apiVersion',
@@ -140,6 +143,12 @@ export const requestProperties: INodeProperties[] = [
 				default: 60000,
 				description: 'How long to wait for each response before giving up (or retrying a GET, PUT or DELETE)',
 			},
-		],
+		]),
 	},
 ];
+
+/** Adds Concurrency and the pagination options (shown for GET) to the options, in name order. */
+function withListOptions(options: INodeProperties[]): INodeProperties[] {
+	const getOnly = paginationOptions.map((option) => ({ ...option, displayOptions: { show: { '/method': ['GET'] } } }));
+	return [...options, concurrencyOption, ...getOnly].sort((a, b) => a.displayName.localeCompare(b.displayName));
+}

@@ -7,6 +7,9 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } f
 import { NodeOperationError } from 'n8n-workflow';
 
 import { DEFAULTS, LIMITS } from './FlextellDescription';
+import type { PaginationOptionValues } from './ListDescription';
+import { LIST_DEFAULTS, readPagination } from './ListDescription';
+import type { PaginationConfig } from './transport/pagination';
 import type { CallPolicy, FlextellCall } from './transport/request';
 import { gateKey } from './transport/rate-gate';
 import type { HttpMethod } from './transport/retry-policy';
@@ -182,4 +185,25 @@ function bounded(value: unknown, fallback: number, min: number, max: number, lab
 		fail(`The option ${label} must be a number from ${min} to ${max}`, `Field: Options › ${label}. It is ${String(value)}.`);
 	}
 	return Math.floor(n);
+}
+
+/**
+ * For a GET (without Full Response): how to page the list and how many records to return
+ * (Infinity for Return All). Undefined when the item is a single request.
+ */
+export function readItemList(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	request: ItemRequest,
+): { pagination: PaginationConfig; limit: number } | undefined {
+	if (request.call.method !== 'GET' || request.options.fullResponse) return undefined;
+	const fail = (message: string, description: string): never => {
+		throw new NodeOperationError(ctx.getNode(), `${message} (item ${itemIndex})`, { itemIndex, description });
+	};
+	const options = ctx.getNodeParameter('options', itemIndex, {}) as PaginationOptionValues & IDataObject;
+	const pagination = readPagination(options, fail);
+	if (ctx.getNodeParameter('returnAll', itemIndex, false) === true) return { pagination, limit: Infinity };
+	const limit = Number(ctx.getNodeParameter('limit', itemIndex, LIST_DEFAULTS.limit));
+	if (!Number.isInteger(limit) || limit < 1) fail(`The Limit must be a whole number of at least 1`, `Field: Limit. It is ${String(limit)}.`);
+	return { pagination, limit };
 }

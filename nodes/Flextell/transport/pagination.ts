@@ -1,0 +1,297 @@
+/**
+ * Paging through Flextell lists. The seed does not say how Flextell pages, so the common schemes
+ * are supported and the user picks one:
+ *
+ * - cursor: `?limit=&cursor=`; the next cursor is read from a response field (top level, then
+ *   under `meta`); the list ends when it is missing or empty.
+ * - page:   `?page=&per_page=`; the page number goes up until a page comes back short or empty.
+ * - link:   a next-page URL from a response field or the `Link` header, followed only while it
+ *   stays below the credential's origin and API prefix (the token never leaves the Flextell host).
+ * - off:    one request.
+ *
+ * The pure parts (reading cursors and links, planning the next request) are exported for unit
+ * tests; `listPages` runs the requests, each one through `callFlextell` (so the shared 429 gate,
+ * retries and error mapping apply to every page), and yields the pages one at a time so callers
+ * can stream records out and stop early.
+ */
+import type { IDataObject } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { CallPolicy, FlextellCall, FlextellResult, RequestContext } from './request';
+import { callFlextell } from './request';
+import { headerValue, isPlainObject, unwrapData } from './response';
+import type { ApiPrefix } from './url';
+import { resolveWithinPrefix, UrlRuleError } from './url';
+
+export type PaginationMode = 'cursor' | 'page' | 'link' | 'off';
+
+export interface PaginationConfig {
+	mode: PaginationMode;
+	/** Records asked for per request (the page-size query parameter). */
+	pageSize: number;
+	/** Hard ceiling on the number of requests for one list. */
+	maxPages: number;
+	cursorParameter: string;
+	/** Page-size parameter name; '' means `limit` (cursor, link) or `per_page` (page). */
+	pageSizeParameter: string;
+	pageParameter: string;
+	/** Response field holding the next cursor (dots reach into objects; also looked for under `meta`). */
+	nextCursorField: string;
+	/** Response field holding the next-page URL (falls back to the `Link` header). */
+	nextLinkField: string;
+}
+
+export const PAGINATION_DEFAULTS: PaginationConfig = {
+	mode: 'cursor',
+	pageSize: 100,
+	maxPages: 1000,
+	cursorParameter: 'cursor',
+	pageSizeParameter: '',
+	pageParameter: 'page',
+	nextCursorField: 'next_cursor',
+	nextLinkField: 'next',
+};
+
+export const PAGINATION_LIMITS = { pageSize: 1000, maxPages: 100_000 } as const;
+
+export const PAGINATION_MODES: readonly PaginationMode[] = ['cursor', 'page', 'link', 'off'];
+
+/** `field` (dotted path) at the top level of the body, else under its `meta` object. */
+export function readField(body: unknown, field: string): unknown {
+	const path = field.split('.').filter((part) => part !== '');
+	if (!path.length) return undefined;
+	const at = (root: unknown): unknown => {
+		let value: unknown = root;
+		for (const part of path) {
+			if (!isPlainObject(value)) return undefined;
+			value = value[part];
+		}
+		return value;
+	};
+	const top = at(body);
+	if (top !== undefined && top !== null) return top;
+	return isPlainObject(body) ? at(body.meta) : undefined;
+}
+
+/** The next cursor, or undefined when the list has ended (missing, null or empty). */
+export function nextCursorOf(body: unknown, field: string): string | undefined {
+	const value = readField(body, field);
+	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** The URL of `rel="next"` in a Link header (RFC 8288), if any. */
+export function parseLinkHeader(header: string | undefined): string | undefined {
+	if (!header) return undefined;
+	const linkPattern = /<([^>]*)>((?:\s*;\s*[^;,]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g;
+	for (let match = linkPattern.exec(header); match; match = linkPattern.exec(header)) {
+		const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i.exec(match[2]);
+		const rels = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/);
+		if (rels.includes('next')) return match[1].trim();
+	}
+	return undefined;
+}
+
+/** The next-page link from the body field, else from the Link header. */
+export function nextLinkOf(body: unknown, headers: IDataObject, field: string): string | undefined {
+	const value = readField(body, field);
+	if (typeof value === 'string' && value.trim() !== '') return value.trim();
+	if (isPlainObject(value) && typeof value.href === 'string' && value.href.trim() !== '') return value.href.trim();
+	return parseLinkHeader(headerValue(headers, 'link'));
+}
+
+/** The records of a list page (`{data: [...]}` or a bare array), or undefined if it is not a list. */
+export function pageRecords(body: FlextellResult['body']): unknown[] | undefined {
+	if (body.kind !== 'json') return undefined;
+	const payload = unwrapData(body.value);
+	return Array.isArray(payload) ? payload : undefined;
+}
+
+export function pageSizeParameterOf(config: PaginationConfig): string {
+	if (config.pageSizeParameter.trim()) return config.pageSizeParameter.trim();
+	return config.mode === 'page' ? 'per_page' : 'limit';
+}
+
+/** Where paging stands between two requests. */
+export interface PagingState {
+	/** Requests made so far for this list. */
+	pages: number;
+	/** page mode: the page number last requested. */
+	pageNumber: number;
+	/** cursor mode: the cursor last sent. */
+	cursor?: string;
+	/** link mode: the URL last requested. */
+	url: string;
+}
+
+export type NextStep =
+	| { kind: 'done' }
+	| { kind: 'cursor'; cursor: string }
+	| { kind: 'page'; pageNumber: number }
+	| { kind: 'link'; link: string }
+	| { kind: 'stuck'; reason: string };
+
+/**
+ * What follows a page: pure, given the page just read.
+ * `perPage` is the page size asked for (page mode uses it to spot the short last page).
+ */
+export function planNext(
+	config: PaginationConfig,
+	state: PagingState,
+	page: { body: unknown; headers: IDataObject; records: unknown[] | undefined; perPage: number },
+): NextStep {
+	if (config.mode === 'off' || page.records === undefined || page.records.length === 0) return { kind: 'done' };
+	switch (config.mode) {
+		case 'cursor': {
+			const cursor = nextCursorOf(page.body, config.nextCursorField);
+			if (cursor === undefined) return { kind: 'done' };
+			if (cursor === state.cursor) return { kind: 'stuck', reason: `Flextell returned the same cursor again ("${shorten(cursor)}")` };
+			return { kind: 'cursor', cursor };
+		}
+		case 'page': {
+			const perPage = numberAt(page.body, 'per_page') ?? page.perPage;
+			if (page.records.length < perPage) return { kind: 'done' };
+			const total = numberAt(page.body, 'total');
+			if (total !== undefined && state.pageNumber * perPage >= total) return { kind: 'done' };
+			return { kind: 'page', pageNumber: state.pageNumber + 1 };
+		}
+		case 'link': {
+			const link = nextLinkOf(page.body, page.headers, config.nextLinkField);
+			if (link === undefined) return { kind: 'done' };
+			return { kind: 'link', link };
+		}
+	}
+	return { kind: 'done' };
+}
+
+function numberAt(body: unknown, field: string): number | undefined {
+	const value = readField(body, field);
+	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function shorten(text: string): string {
+	return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+export interface ListPage {
+	/** 1-based number of this request within the list. */
+	number: number;
+	result: FlextellResult;
+	/** The records, or undefined when the answer is not a list (then it is the only page). */
+	records: unknown[] | undefined;
+}
+
+export interface ListOptions {
+	/** How many more records the caller still wants (asks for smaller pages near the end). */
+	remaining?: () => number;
+}
+
+/**
+ * Fetches a list page by page. Stop early by breaking out of the `for await` loop: no further
+ * request is made. Throws a NodeOperationError naming the item when the page ceiling is reached,
+ * a next link leaves the API prefix, or the API hands back the same cursor twice.
+ */
+export async function* listPages(
+	ctx: RequestContext,
+	first: FlextellCall,
+	policy: CallPolicy,
+	prefix: ApiPrefix,
+	config: PaginationConfig,
+	options: ListOptions = {},
+): AsyncGenerator<ListPage, void, undefined> {
+	const sizeParameter = pageSizeParameterOf(config);
+	const userQuery = first.qs ?? {};
+	const userSize = positiveInteger(userQuery[sizeParameter]);
+	// Page numbers only line up when every page has the same size: fix it for the whole list.
+	const fixedSize = userSize ?? Math.max(1, Math.min(config.pageSize, options.remaining?.() ?? config.pageSize));
+	const sizeFor = (): number => {
+		if (userSize !== undefined || config.mode === 'page') return fixedSize;
+		return Math.max(1, Math.min(config.pageSize, options.remaining?.() ?? config.pageSize));
+	};
+
+	const state: PagingState = { pages: 0, pageNumber: 1, url: first.url };
+	let call: FlextellCall = withQuery(first, config, sizeParameter, config.mode === 'page' ? { page: 1, size: fixedSize } : { size: sizeFor() });
+
+	for (;;) {
+		state.pages += 1;
+		const result = await callFlextell(ctx, call, policy);
+		const records = pageRecords(result.body);
+		yield { number: state.pages, result, records };
+
+		const body = result.body.kind === 'json' ? result.body.value : undefined;
+		const step = planNext(config, state, { body, headers: result.headers, records, perPage: fixedSize });
+		if (step.kind === 'done') return;
+		if (step.kind === 'stuck') throw pagingError(ctx, policy, `${step.reason} (item ${policy.itemIndex})`, 'Flextell keeps returning the same page. Try another Pagination scheme or check the Next Cursor Field option.');
+		if (state.pages >= config.maxPages) {
+			throw pagingError(
+				ctx,
+				policy,
+				`Stopped after ${config.maxPages} pages of ${pathOf(first.url)}: the list did not end (item ${policy.itemIndex})`,
+				`Field: Options › Max Pages. The node fetches at most ${config.maxPages} pages for one list so a list that never ends cannot run forever. ` +
+					'Raise Max Pages or Page Size if the list really is that long, filter it with query parameters, or check that the Pagination scheme matches how Flextell pages this list.',
+			);
+		}
+
+		switch (step.kind) {
+			case 'cursor':
+				state.cursor = step.cursor;
+				call = withQuery(first, config, sizeParameter, { size: sizeFor(), cursor: step.cursor });
+				break;
+			case 'page':
+				state.pageNumber = step.pageNumber;
+				call = withQuery(first, config, sizeParameter, { page: step.pageNumber, size: fixedSize });
+				break;
+			case 'link': {
+				const url = followLink(ctx, policy, prefix, step.link);
+				if (url === state.url) {
+					throw pagingError(ctx, policy, `Flextell returned the same next-page link again (item ${policy.itemIndex})`, 'Try another Pagination scheme or check the Next Link Field option.');
+				}
+				state.url = url;
+				// The link carries the whole query (filters, cursor, page size) itself.
+				call = { ...first, url, qs: undefined };
+				break;
+			}
+		}
+	}
+}
+
+function withQuery(
+	first: FlextellCall,
+	config: PaginationConfig,
+	sizeParameter: string,
+	paging: { size: number; cursor?: string; page?: number },
+): FlextellCall {
+	if (config.mode === 'off') return first;
+	const qs: IDataObject = { ...first.qs, [sizeParameter]: first.qs?.[sizeParameter] ?? String(paging.size) };
+	if (config.mode === 'page') qs[config.pageParameter] = String(paging.page ?? 1);
+	else if (paging.cursor !== undefined) qs[config.cursorParameter] = paging.cursor;
+	return { ...first, qs };
+}
+
+function followLink(ctx: RequestContext, policy: CallPolicy, prefix: ApiPrefix, link: string): string {
+	try {
+		return resolveWithinPrefix(prefix, link);
+	} catch (error) {
+		if (!(error instanceof UrlRuleError)) return pagingFailure(ctx, policy, error);
+		return pagingFailure(ctx, policy, error, `Field: pagination link. ${error.hint}`);
+	}
+}
+
+function pagingFailure(ctx: RequestContext, policy: CallPolicy, error: unknown, description?: string): never {
+	const message = error instanceof Error ? error.message : String(error);
+	throw pagingError(ctx, policy, `${message} (item ${policy.itemIndex})`, description ?? '');
+}
+
+function pagingError(ctx: RequestContext, policy: CallPolicy, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex: policy.itemIndex, description });
+}
+
+function positiveInteger(value: unknown): number | undefined {
+	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function pathOf(url: string): string {
+	return new URL(url).pathname;
+}
