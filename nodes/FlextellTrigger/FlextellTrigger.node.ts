@@ -1,0 +1,263 @@
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	INodeType,
+	INodeTypeDescription,
+	IPollFunctions,
+} from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { requestProperties } from '../Flextell/FlextellDescription';
+import { paginationOptions, readPagination } from '../Flextell/ListDescription';
+import type { PaginationOptionValues } from '../Flextell/ListDescription';
+import type { ItemRequest } from '../Flextell/parameters';
+import { readItemRequest } from '../Flextell/parameters';
+import type { PaginationConfig } from '../Flextell/transport/pagination';
+import { listPages } from '../Flextell/transport/pagination';
+import { CREDENTIAL_TYPE } from '../Flextell/transport/request';
+import { isPlainObject } from '../Flextell/transport/response';
+import type { RecordFields, WatermarkState } from './watermark';
+import { advance, dateValue, idOf, judge, oldestFirst, readState } from './watermark';
+
+const sharedOptionNames = ['apiVersion', 'headers', 'maxRetries', 'maxWaitSeconds', 'timeout'];
+const requestOptions = (requestProperties.find((p) => p.name === 'options')?.options ?? []) as INodeProperties[];
+const queryParameters = requestProperties.find((p) => p.name === 'queryParameters') as INodeProperties;
+
+const sortOptions: INodeProperties[] = [
+	{
+		displayName: 'Sort Parameter',
+		name: 'sortParameter',
+		type: 'string',
+		default: 'sort',
+		description: 'The query parameter that asks Flextell for the newest records first. Leave empty if the list is always newest first.',
+	},
+	{
+		displayName: 'Sort Value',
+		name: 'sortValue',
+		type: 'string',
+		default: '',
+		placeholder: '-created_at',
+		description: 'The value of the sort parameter. Empty means the date field with a minus in front (newest first), e.g. -created_at.',
+	},
+];
+
+const triggerOptions: INodeProperties[] = [
+	...requestOptions.filter((option) => sharedOptionNames.includes(option.name)),
+	...paginationOptions,
+	...sortOptions,
+].sort((a, b) => a.displayName.localeCompare(b.displayName));
+
+export class FlextellTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Flextell Trigger',
+		name: 'flextellTrigger',
+		icon: { light: 'file:../../icons/flextell.svg', dark: 'file:../../icons/flextell.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ ($parameter["event"] === "newOrUpdatedRecord" ? "New or updated in " : "New in ") + $parameter["path"] }}',
+		description: 'Starts the workflow when records are added to (or changed in) a Flextell list',
+		defaults: { name: 'Flextell Trigger' },
+		polling: true,
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
+		properties: [
+			{
+				displayName: 'Path',
+				name: 'path',
+				type: 'string',
+				default: '',
+				required: true,
+				placeholder: 'contacts',
+				description: "The list to watch, relative to the credential's Base URL and API version, such as <code>contacts</code>",
+			},
+			{
+				displayName: 'Event',
+				name: 'event',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'New Record', value: 'newRecord', description: 'A record was created (by its created date)' },
+					{
+						name: 'New or Updated Record',
+						value: 'newOrUpdatedRecord',
+						description: 'A record was created or changed (by its updated date)',
+					},
+				],
+				default: 'newRecord',
+			},
+			{
+				displayName: 'Date Field',
+				name: 'dateField',
+				type: 'string',
+				default: 'created_at',
+				displayOptions: { show: { event: ['newRecord'] } },
+				description: 'The record field with the time it was created (ISO 8601 or epoch seconds)',
+			},
+			{
+				displayName: 'Date Field',
+				name: 'dateField',
+				type: 'string',
+				default: 'updated_at',
+				displayOptions: { show: { event: ['newOrUpdatedRecord'] } },
+				description: 'The record field with the time it was last changed (ISO 8601 or epoch seconds)',
+			},
+			{
+				displayName: 'ID Field',
+				name: 'idField',
+				type: 'string',
+				default: 'id',
+				description: 'The record field that identifies a record',
+			},
+			{ ...queryParameters, description: 'Filters for the list, sent with every poll' },
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: triggerOptions,
+			},
+		],
+	};
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const credentials = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
+		const setup = readSetup(this, credentials);
+		const { fields } = setup;
+
+		if (this.getMode() === 'manual') {
+			// "Fetch test event": the newest record, so fields can be mapped. Nothing is remembered.
+			for await (const page of listPages(this, setup.request.call, setup.request.policy, setup.request.prefix, setup.pagination, { remaining: () => 1 })) {
+				const newest = recordsOf(this, page.records)[0];
+				return newest ? [[{ json: newest }]] : null;
+			}
+			return null;
+		}
+
+		const staticData = this.getWorkflowStaticData('node');
+		const known = readState(staticData, setup.key);
+		const start: WatermarkState = known ?? { key: setup.key, watermark: null, idsAtWatermark: [] };
+
+		// Newest first, back to the watermark (the first poll: only the records at the newest date).
+		const fresh: IDataObject[] = [];
+		// Page numbers shift when records arrive mid-scan: a record may show up on two pages.
+		const freshIds = new Set<string>();
+		let newestMs: number | undefined;
+		let previousMs = Infinity;
+		scan: for await (const page of listPages(this, setup.request.call, setup.request.policy, setup.request.prefix, setup.pagination)) {
+			for (const record of recordsOf(this, page.records)) {
+				const ms = checkedDate(this, record, fields);
+				if (ms > previousMs) {
+					throw new NodeOperationError(this.getNode(), `Flextell did not return ${setup.path} newest first`, {
+						description: `Field: Options › Sort Parameter / Sort Value. The trigger asks for the newest records first (${setup.sortDescription}) and reads back only as far as the last record it saw. Set the sort option so the list comes newest first.`,
+					});
+				}
+				previousMs = ms;
+				const id = idOf(record, fields.idField);
+				if (id !== undefined) {
+					if (freshIds.has(id)) continue;
+					freshIds.add(id);
+				}
+				if (!known) {
+					newestMs ??= ms;
+					if (ms < newestMs) break scan;
+					fresh.push(record);
+					continue;
+				}
+				const verdict = judge(record, start, fields);
+				if (verdict === 'older') break scan;
+				if (verdict === 'new') fresh.push(record);
+			}
+		}
+
+		// Only now, after every page came back, does the watermark move.
+		const next = advance(start, fresh, fields);
+		if (!known || next !== start) {
+			staticData.key = next.key;
+			staticData.watermark = next.watermark;
+			staticData.idsAtWatermark = next.idsAtWatermark;
+		}
+		if (!known || fresh.length === 0) return null;
+		return [oldestFirst(fresh, fields.dateField).map((json) => ({ json }))];
+	}
+}
+
+interface TriggerSetup {
+	path: string;
+	request: ItemRequest;
+	pagination: PaginationConfig;
+	fields: RecordFields;
+	key: string;
+	sortDescription: string;
+}
+
+function readSetup(ctx: IPollFunctions, credentials: ICredentialDataDecryptedObject): TriggerSetup {
+	const fail = (message: string, description: string): never => {
+		throw new NodeOperationError(ctx.getNode(), message, { description });
+	};
+	const event = ctx.getNodeParameter('event', 'newRecord') as string;
+	const fields: RecordFields = {
+		idField: fieldName(ctx.getNodeParameter('idField', 'id'), 'id', 'ID Field', fail),
+		dateField: fieldName(
+			ctx.getNodeParameter('dateField', event === 'newOrUpdatedRecord' ? 'updated_at' : 'created_at'),
+			event === 'newOrUpdatedRecord' ? 'updated_at' : 'created_at',
+			'Date Field',
+			fail,
+		),
+	};
+	const options = ctx.getNodeParameter('options', {}) as PaginationOptionValues & IDataObject;
+
+	// The node's own request reader, seen through a one-item execute context (always a GET).
+	const asItem = {
+		getNode: () => ctx.getNode(),
+		getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown) =>
+			name === 'method' ? 'GET' : ctx.getNodeParameter(name, fallback),
+	} as unknown as IExecuteFunctions;
+	const request = readItemRequest(asItem, 0, credentials);
+
+	const sortParameter = typeof options.sortParameter === 'string' ? options.sortParameter.trim() : 'sort';
+	const sortValue = typeof options.sortValue === 'string' && options.sortValue.trim() ? options.sortValue.trim() : `-${fields.dateField}`;
+	if (sortParameter && request.call.qs?.[sortParameter] === undefined) {
+		request.call.qs = { ...request.call.qs, [sortParameter]: sortValue };
+	}
+
+	return {
+		path: String(ctx.getNodeParameter('path', '')),
+		request,
+		pagination: readPagination(options, fail),
+		fields,
+		key: JSON.stringify([request.call.url, request.call.qs ?? {}, fields.dateField, fields.idField]),
+		sortDescription: sortParameter ? `${sortParameter}=${String(request.call.qs?.[sortParameter])}` : 'no sort parameter',
+	};
+}
+
+function fieldName(value: unknown, fallback: string, label: string, fail: (m: string, d: string) => never): string {
+	const text = typeof value === 'string' ? value.trim() : '';
+	if (text === '') return fallback;
+	if (text.length > 200) fail(`The ${label} is too long`, `Field: ${label}.`);
+	return text;
+}
+
+function recordsOf(ctx: IPollFunctions, records: unknown[] | undefined): IDataObject[] {
+	if (records === undefined) {
+		throw new NodeOperationError(ctx.getNode(), 'Flextell did not answer with a list', {
+			description: 'Field: Path. The trigger watches a list, such as "contacts"; a path to a single record cannot be watched.',
+		});
+	}
+	return records.map((record) => (isPlainObject(record) ? (record as IDataObject) : { value: record as IDataObject[keyof IDataObject] }));
+}
+
+function checkedDate(ctx: IPollFunctions, record: IDataObject, fields: RecordFields): number {
+	const ms = dateValue(record[fields.dateField]);
+	if (Number.isNaN(ms)) {
+		const id = idOf(record, fields.idField) ?? '(no id)';
+		throw new NodeOperationError(ctx.getNode(), `Record ${id} has no readable "${fields.dateField}"`, {
+			description: `Field: Date Field. The trigger orders and remembers records by this field; it must hold an ISO 8601 date or epoch seconds. Fields of this record: ${Object.keys(record).slice(0, 20).join(', ')}.`,
+		});
+	}
+	return ms;
+}

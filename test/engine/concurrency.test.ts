@@ -1,0 +1,117 @@
+/**
+ * options.concurrency in n8n's engine against the sandbox: order, pairing, continue-on-fail, and
+ * one 429 gate for every request in flight.
+ */
+import { runNode } from './harness';
+import type { Sandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+
+let sb: Sandbox;
+beforeAll(async () => {
+	sb = await openSandbox();
+});
+afterAll(async () => await sb.close());
+beforeEach(() => {
+	sb.reset();
+	sb.configure({ rateLimit: null, pagination: 'cursor' });
+	freshGates();
+});
+
+function seedPeople(count: number) {
+	return sb.seed('contacts', Array.from({ length: count }, (_, n) => ({ name: `p${n}`, n })));
+}
+
+const getEach = (ids: string[]) => ({
+	items: ids.map((id) => ({ json: { id } })),
+	parameters: (concurrency: number) => ({
+		method: 'GET',
+		path: '={{ "contacts/" + $json.id }}',
+		options: { concurrency },
+	}),
+});
+
+describe('Concurrency', () => {
+	it('keeps output order and pairedItem while later items finish first, and runs items side by side', async () => {
+		const people = seedPeople(6);
+		// The first items answer slowest, so they finish last.
+		sb.injectFaults(people.map((p, i) => ({ kind: 'slow', ms: 800 - i * 100, match: { path: `/api/v0.0.1/contacts/${p.id}` } })));
+		const { credentials } = connectedCredential(sb);
+		const run = getEach(people.map((p) => p.id));
+		const started = Date.now();
+		const { items, error } = await runNode({ credentials, items: run.items, parameters: run.parameters(6) });
+		const took = Date.now() - started;
+		expect(error).toBeUndefined();
+		expect(items.map((i) => i.json.n)).toEqual([0, 1, 2, 3, 4, 5]);
+		expect(items.map((i) => (i.pairedItem as { item: number }).item)).toEqual([0, 1, 2, 3, 4, 5]);
+		// One at a time would take 800+700+…+300 = 3.3 s; side by side about 0.8 s.
+		expect(took).toBeLessThan(2200);
+	});
+
+	it('never has more than the configured number of requests in flight', async () => {
+		const people = seedPeople(6);
+		sb.injectFaults(people.map((p) => ({ kind: 'slow', ms: 300, match: { path: `/api/v0.0.1/contacts/${p.id}` } })));
+		const { credentials } = connectedCredential(sb);
+		const run = getEach(people.map((p) => p.id));
+		const { items } = await runNode({ credentials, items: run.items, parameters: run.parameters(2) });
+		expect(items).toHaveLength(6);
+		const arrivals = apiRequests(sb).map((r) => r.time as number);
+		// Pairs arrive together, each pair after the previous one was answered (≥ 300 ms later).
+		expect(arrivals[1] - arrivals[0]).toBeLessThan(150);
+		expect(arrivals[2] - arrivals[0]).toBeGreaterThanOrEqual(290);
+		expect(arrivals[4] - arrivals[2]).toBeGreaterThanOrEqual(290);
+	});
+
+	it('continue-on-fail: a failed item gets its error item in its place, the others go on', async () => {
+		const people = seedPeople(4);
+		const ids = people.map((p) => p.id);
+		ids[1] = 'obj_missing';
+		const { credentials } = connectedCredential(sb);
+		const run = getEach(ids);
+		const { items, error } = await runNode({ credentials, items: run.items, parameters: run.parameters(4), continueOnFail: true });
+		expect(error).toBeUndefined();
+		expect(items.map((i) => i.json.n ?? i.json.statusCode)).toEqual([0, 404, 2, 3]);
+		expect(items.map((i) => (i.pairedItem as { item: number }).item)).toEqual([0, 1, 2, 3]);
+	});
+
+	it('without continue-on-fail the first failing item stops the node with its error', async () => {
+		const people = seedPeople(4);
+		const ids = people.map((p) => p.id);
+		ids[2] = 'obj_missing';
+		const { credentials } = connectedCredential(sb);
+		const run = getEach(ids);
+		const { error } = await runNode({ credentials, items: run.items, parameters: run.parameters(4) });
+		expect(error?.httpCode).toBe('404');
+		expect((error?.context as { itemIndex?: number })?.itemIndex).toBe(2);
+	});
+
+	it('all requests in flight share the 429 gate: after the 429s none is sent before Retry-After', async () => {
+		const people = seedPeople(8);
+		// The first four requests (all in flight together) get 429 with Retry-After: 2.
+		sb.injectFaults([1, 2, 3, 4].map(() => ({ kind: 'rate_limit', retryAfter: 2 })));
+		const { credentials } = connectedCredential(sb);
+		const run = getEach(people.map((p) => p.id));
+		const { items, error } = await runNode({ credentials, items: run.items, parameters: run.parameters(4) });
+		expect(error).toBeUndefined();
+		expect(items.map((i) => i.json.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+		const requests = apiRequests(sb);
+		const limited = requests.filter((r) => r.status === 429);
+		expect(limited).toHaveLength(4);
+		const after = requests.filter((r) => r.status !== 429);
+		expect(after).toHaveLength(8);
+		const lastMoment = Math.max(...limited.map((r) => r.time as number)) + 2000;
+		for (const request of after) {
+			expect(request.early).toBe(false);
+			expect(request.time).toBeGreaterThanOrEqual(lastMoment);
+		}
+	});
+
+	it('concurrency above 16 is refused with a clear error', async () => {
+		const people = seedPeople(2);
+		const { credentials } = connectedCredential(sb);
+		const run = getEach(people.map((p) => p.id));
+		const { error } = await runNode({ credentials, items: run.items, parameters: run.parameters(17) });
+		expect(error?.message).toBe('The option Concurrency must be a number from 1 to 16');
+		expect(apiRequests(sb)).toHaveLength(0);
+	});
+});
