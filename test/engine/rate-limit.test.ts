@@ -105,6 +105,19 @@ describe('4. Rate limits', () => {
 		}
 	}, 15_000);
 
+	it('a request held by the gate longer than its Max Wait fails at once with an explanation', async () => {
+		const { credentials } = connectedCredential(sb);
+		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 20 }]);
+		const first = startNode({ credentials, parameters: GET });
+		while (gateDelay(gateKey(sb.baseUrl, 'cred-1')) === 0) await new Promise((r) => setTimeout(r, 5));
+		const { error } = await runNode({ credentials, parameters: { ...GET, options: { maxWaitSeconds: 2 } } });
+		expect(error?.message).toMatch(/^Flextell's rate limit holds requests with this credential for another (19|20) s/);
+		expect(error?.description).toMatch(/Max Wait \(Seconds\) to at least (19|20)/);
+		expect(apiRequests(sb)).toHaveLength(1);
+		first.cancel();
+		await first.result;
+	}, 15_000);
+
 	it('the gate is per credential: another credential is not held back', async () => {
 		const one = connectedCredential(sb, { id: 'cred-a' });
 		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 2 }]);

@@ -89,6 +89,16 @@ export function describeRetryAfterTooLong(
 	};
 }
 
+export function describeGateTooLong(waitMs: number, maxWaitSeconds: number, request: RequestSummary): FailureReport {
+	const seconds = Math.ceil(waitMs / 1000);
+	return {
+		message: `Flextell's rate limit holds requests with this credential for another ${seconds} s, longer than the ${maxWaitSeconds} s this node may wait`,
+		description: `Another request with the same credential got a 429 and Flextell asked to wait. Sending earlier could get the account suspended, so the node stopped. Raise the option Max Wait (Seconds) to at least ${seconds}, or run the workflow later. — ${request.method} ${request.urlPath}`,
+		code: 'rate_limit_exceeded',
+		statusCode: 429,
+	};
+}
+
 export function describeNetworkFailure(errorCode: string | undefined, request: RequestSummary, timeoutMs: number): FailureReport {
 	const timedOut = errorCode === 'ECONNABORTED' || errorCode === 'ETIMEDOUT' || errorCode === 'ESOCKETTIMEDOUT';
 	// The raw code goes into the description only: n8n replaces any message naming a common

@@ -10,6 +10,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { FailureReport, RequestSummary } from './errors';
 import {
+	describeGateTooLong,
 	describeHttpFailure,
 	describeNetworkFailure,
 	describeNotJson,
@@ -134,7 +135,7 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 async function passGate(ctx: RequestContext, policy: CallPolicy, summary: RequestSummary, signal?: AbortSignal) {
 	for (let delay = gateDelay(policy.gateKey); delay > 0; delay = gateDelay(policy.gateKey)) {
 		if (delay > policy.maxWaitSeconds * 1000) {
-			throw apiError(ctx, describeRetryAfterTooLong(delay, policy.maxWaitSeconds, undefined, summary), policy);
+			throw apiError(ctx, describeGateTooLong(delay, policy.maxWaitSeconds, summary), policy);
 		}
 		await wait(ctx, delay, signal, policy);
 	}
