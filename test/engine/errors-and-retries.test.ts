@@ -1,19 +1,8 @@
 /** Behaviours 3 and 5: Flextell's errors, continue-on-fail, and retries of server/network faults. */
 import { runNode } from './harness';
-import type { Sandbox } from './sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';
 
-let sb: Sandbox;
-beforeAll(async () => {
-	sb = await openSandbox();
-});
-afterAll(async () => await sb.close());
-beforeEach(() => {
-	sb.reset();
-	freshGates();
-});
-
-const items = (...jsons: object[]) => jsons.map((json) => ({ json: json as Record<string, never> }));
+const sb = useSandbox();
 
 describe('3. Errors', () => {
 	it('a Flextell error body becomes a NodeApiError with its message, a hint, the code and itemIndex', async () => {

@@ -1,16 +1,7 @@
 import { runNode } from './harness';
-import type { Sandbox } from './sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 
-let sb: Sandbox;
-beforeAll(async () => {
-	sb = await openSandbox();
-});
-afterAll(async () => await sb.close());
-beforeEach(() => {
-	sb.reset();
-	freshGates();
-});
+const sb = useSandbox();
 
 describe('the Flextell node in n8n\'s engine, against the sandbox', () => {
 	it('GET a list: one item per record, each paired with its input item', async () => {

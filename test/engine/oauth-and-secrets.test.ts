@@ -1,17 +1,8 @@
 /** Behaviours 7 and 8: expired tokens are refreshed by n8n; no token leaks anywhere. */
 import { n8nLogger, runNode } from './harness';
-import type { Sandbox } from './sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 
-let sb: Sandbox;
-beforeAll(async () => {
-	sb = await openSandbox();
-});
-afterAll(async () => await sb.close());
-beforeEach(() => {
-	sb.reset();
-	freshGates();
-});
+const sb = useSandbox();
 
 const GET = { method: 'GET', path: 'contacts' };
 

@@ -1,18 +1,9 @@
 /** Behaviours 4 and 6: 429 handling, the shared gate, and cancellation while waiting. */
 import { gateDelay, gateKey } from '../../nodes/Flextell/transport/rate-gate';
 import { runNode, startNode } from './harness';
-import type { Sandbox } from './sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 
-let sb: Sandbox;
-beforeAll(async () => {
-	sb = await openSandbox();
-});
-afterAll(async () => await sb.close());
-beforeEach(() => {
-	sb.reset();
-	freshGates();
-});
+const sb = useSandbox();
 
 const GET = { method: 'GET', path: 'contacts' };
 

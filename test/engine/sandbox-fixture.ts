@@ -61,3 +61,32 @@ export function apiRequests(sb: Sandbox) {
 export function freshGates() {
 	resetGates();
 }
+
+/**
+ * One sandbox for the calling test file: started before its tests, reset (store, faults, log,
+ * rate-limit state, and the node's 429 gates) before each test, closed after. The returned
+ * object stands for the live sandbox.
+ */
+export function useSandbox(config: object = {}): Sandbox {
+	let live: Sandbox | undefined;
+	beforeAll(async () => {
+		live = await openSandbox(config);
+	});
+	afterAll(async () => await live?.close());
+	beforeEach(() => {
+		live?.reset();
+		resetGates();
+	});
+	return new Proxy({} as Sandbox, {
+		get(_target, key) {
+			if (!live) throw new Error('The sandbox starts in beforeAll; use it inside tests and hooks.');
+			const value = (live as unknown as Record<PropertyKey, unknown>)[key];
+			return typeof value === 'function' ? value.bind(live) : value;
+		},
+	});
+}
+
+/** Input items from plain objects. */
+export function items(...jsons: object[]) {
+	return jsons.map((json) => ({ json: json as Record<string, never> }));
+}

@@ -1,19 +1,8 @@
 /** Behaviours 1 and 2: where requests go, and what comes out. */
 import { runNode } from './harness';
-import type { Sandbox } from './sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';
 
-let sb: Sandbox;
-beforeAll(async () => {
-	sb = await openSandbox();
-});
-afterAll(async () => await sb.close());
-beforeEach(() => {
-	sb.reset();
-	freshGates();
-});
-
-const items = (...jsons: object[]) => jsons.map((json) => ({ json: json as Record<string, never> }));
+const sb = useSandbox();
 
 describe('1. URL building and refusals', () => {
 	it('builds <baseUrl>/<apiVersion>/<path> from expressions, per item', async () => {
