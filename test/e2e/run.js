@@ -5,6 +5,8 @@
 // then runs the e2e suite (jest.e2e.config.js) once per n8n version.
 //   FLEXTELL_E2E_VERSIONS=2.40.7,1.123.81   versions to run (default: every folder under e2e/n8n/)
 //   FLEXTELL_E2E_SKIP_BUILD=1               use dist/ as it is
+//   FLEXTELL_E2E_ALLOW_FAIL=1.123.81        versions whose failures are reported but do not fail the
+//                                           run (a known, documented incompatibility; see docs/e2e.md)
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -56,5 +58,9 @@ for (const version of versions) {
 }
 fs.rmSync(path.dirname(packDir), { recursive: true, force: true });
 
-for (const r of results) say(`n8n ${r.version}: ${r.ok ? 'PASS' : 'FAIL'} (${r.seconds.toFixed(1)} s)${r.why ? ` — ${r.why}` : ''}`);
-process.exit(results.length > 0 && results.every((r) => r.ok) ? 0 : 1);
+const allowFail = (process.env.FLEXTELL_E2E_ALLOW_FAIL || '').split(',').map((v) => v.trim()).filter(Boolean);
+for (const r of results) {
+	const allowed = !r.ok && allowFail.includes(r.version);
+	say(`n8n ${r.version}: ${r.ok ? 'PASS' : allowed ? 'FAIL (allowed by FLEXTELL_E2E_ALLOW_FAIL: known incompatibility, see docs/e2e.md)' : 'FAIL'} (${r.seconds.toFixed(1)} s)${r.why ? ` — ${r.why}` : ''}`);
+}
+process.exit(results.length > 0 && results.every((r) => r.ok || allowFail.includes(r.version)) ? 0 : 1);

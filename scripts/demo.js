@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// @ts-check
+// `npm run demo`: a real n8n with this package loaded, a connected Flextell credential pointing at
+// the local Flextell sandbox, and the example workflows — offline, one command.
+//
+//   npm run demo [-- --port 5678] [--dir <user folder to keep>] [--n8n-version 2.40.7] [--no-build]
+//                [--no-owner] [--sandbox-port 0]
+//
+// 1. builds the package (npm run build);
+// 2. installs the pinned n8n into ~/.cache/n8n-nodes-flextell/ once (scripts/ensure-n8n.js);
+// 3. starts the sandbox (sandbox/cli.js) as a child on 127.0.0.1 with a rate limit of 10 requests
+//    per 2 s per token and some seeded data; n8n trusts its certificate through NODE_EXTRA_CA_CERTS
+//    (no TLS check is disabled anywhere);
+// 4. user folder: a fresh temp folder (removed on exit), or --dir / FLEXTELL_DEMO_DIR to keep one;
+//    the package is symlinked into <folder>/.n8n/nodes/node_modules/n8n-nodes-flextell, the
+//    credential "Flextell sandbox" (with a fresh token pair) and examples/*.json are imported;
+// 5. starts `n8n start`, sets up the owner account (unless --no-owner), prints the editor URL and
+//    stays up until Ctrl-C (SIGINT/SIGTERM), then stops n8n and the sandbox.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const readline = require('node:readline');
+const { ensureN8n, DEFAULT_VERSION } = require('./ensure-n8n');
+const n8n = require('./lib/n8n');
+
+const OWNER = n8n.DEMO_OWNER;
+const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
+
+/** @param {string[]} argv */
+function parseArgs(argv) {
+	/** @type {Record<string, string|boolean>} */
+	const a = {};
+	for (let i = 0; i < argv.length; i++) {
+		const k = argv[i];
+		if (!k.startsWith('--')) throw new Error(`unexpected argument ${k}`);
+		const [name, inline] = k.slice(2).split('=', 2);
+		if (name.startsWith('no-')) a[name.slice(3)] = false;
+		else if (inline !== undefined) a[name] = inline;
+		else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) a[name] = argv[++i];
+		else a[name] = true;
+	}
+	return a;
+}
+
+/** @param {string} msg */
+const say = (msg) => process.stdout.write(`[demo] ${msg}\n`);
+
+/**
+ * POST to the sandbox's control API over HTTPS, trusting its certificate (and only it) for this call.
+ * @param {{ url: string, certPath: string }} sb @param {string} p @param {unknown} body
+ */
+function control(sb, p, body) {
+	const https = require('node:https');
+	const data = JSON.stringify(body);
+	return new Promise((resolve, reject) => {
+		const req = https.request(
+			`${sb.url}/_sandbox/${p}`,
+			{ method: 'POST', ca: fs.readFileSync(sb.certPath), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }, timeout: 10_000 },
+			(res) => {
+				let text = '';
+				res.on('data', (d) => (text += d));
+				res.on('end', () => {
+					if ((res.statusCode ?? 500) >= 300) reject(new Error(`sandbox control ${p}: ${res.statusCode} ${text}`));
+					else resolve(text ? JSON.parse(text) : {});
+				});
+			},
+		);
+		req.on('error', reject);
+		req.on('timeout', () => req.destroy(new Error(`sandbox control ${p}: timeout`)));
+		req.end(data);
+	});
+}
+
+/**
+ * Starts the sandbox CLI as a child and waits for its JSON line.
+ * @param {{ port: number, logFile: string, certPath?: string }} o
+ */
+function startSandboxChild(o) {
+	return new Promise((resolve, reject) => {
+		const args = [path.join(n8n.ROOT, 'sandbox', 'cli.js'), '--port', String(o.port), '--rate-limit', '10/2', '--lifetime', String(7 * 24 * 3600)];
+		const log = fs.openSync(o.logFile, 'a');
+		// stdin stays open: the sandbox stops by itself when it closes (i.e. when the demo dies).
+		const child = spawn(process.execPath, args, { cwd: n8n.ROOT, stdio: ['pipe', 'pipe', log] });
+		n8n.children.add(child);
+		const rl = readline.createInterface({ input: child.stdout });
+		const timer = setTimeout(() => reject(new Error('the sandbox did not report ready within 30 s')), 30_000);
+		rl.once('line', (line) => {
+			clearTimeout(timer);
+			try {
+				resolve({ child, info: JSON.parse(line) });
+			} catch (e) {
+				reject(new Error(`unexpected sandbox output: ${line}`));
+			}
+		});
+		child.once('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`the sandbox exited (${code}) before it was ready; see ${o.logFile}`));
+		});
+	});
+}
+
+/** Demo data: contacts for examples 02-04, tickets for example 01. */
+function seedData() {
+	const first = ['Ada', 'Alan', 'Barbara', 'Claude', 'Dennis', 'Edsger', 'Frances', 'Grace', 'Hedy', 'Ivan', 'John', 'Ken', 'Linus', 'Margaret', 'Niklaus', 'Radia', 'Sophie', 'Tim', 'Vint', 'Whitfield'];
+	const last = ['Lovelace', 'Turing', 'Liskov', 'Shannon', 'Ritchie', 'Dijkstra', 'Allen', 'Hopper', 'Lamarr', 'Sutherland', 'Backus', 'Thompson', 'Torvalds', 'Hamilton', 'Wirth', 'Perlman', 'Wilson', 'Berners-Lee', 'Cerf', 'Diffie'];
+	const contacts = first.map((f, i) => ({ name: `${f} ${last[i]}`, email: `${f.toLowerCase()}@example.com`, status: i % 3 === 0 ? 'lead' : 'customer' }));
+	const tickets = [
+		{ subject: 'Invoice shows the wrong VAT rate', status: 'open', priority: 'high' },
+		{ subject: 'Cannot log in after password reset', status: 'open', priority: 'high' },
+		{ subject: 'Feature request: dark mode', status: 'open', priority: 'low' },
+		{ subject: 'Export to CSV is slow', status: 'open', priority: 'normal' },
+		{ subject: 'Typo on the pricing page', status: 'closed', priority: 'low' },
+		{ subject: 'Webhook retries never stop', status: 'open', priority: 'high' },
+	];
+	return { contacts, tickets };
+}
+
+async function main() {
+	const args = parseArgs(process.argv.slice(2));
+	const version = String(args['n8n-version'] || process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION);
+	const port = Number(args.port || process.env.N8N_PORT || 5678);
+	const keepDir = args.dir ? String(args.dir) : process.env.FLEXTELL_DEMO_DIR;
+	const t0 = Date.now();
+
+	if (args.build !== false) {
+		say('building the package (npm run build)…');
+		const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: n8n.ROOT, stdio: 'inherit' });
+		if (b.status !== 0) throw new Error('npm run build failed');
+	}
+	const install = ensureN8n(version);
+
+	const userFolder = keepDir ? path.resolve(keepDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-demo-'));
+	fs.mkdirSync(userFolder, { recursive: true });
+	const firstRun = !fs.existsSync(path.join(userFolder, '.flextell-demo-imported'));
+
+	/** @type {(() => Promise<void>)[]} */
+	const cleanups = [];
+	let stopping = false;
+	const stopAll = async (/** @type {number} */ code) => {
+		if (stopping) return;
+		stopping = true;
+		say('stopping…');
+		for (const c of cleanups.reverse()) {
+			try {
+				await c();
+			} catch (e) {
+				say(`cleanup: ${e instanceof Error ? e.message : e}`);
+			}
+		}
+		if (!keepDir) fs.rmSync(userFolder, { recursive: true, force: true });
+		say('stopped.');
+		process.exit(code);
+	};
+	process.on('SIGINT', () => void stopAll(0));
+	process.on('SIGTERM', () => void stopAll(0));
+
+	try {
+		const sandboxPort = args['sandbox-port'] !== undefined ? Number(args['sandbox-port']) : await n8n.freePort();
+		const { child: sandbox, info: sb } = /** @type {any} */ (await startSandboxChild({ port: sandboxPort, logFile: path.join(userFolder, 'sandbox.log') }));
+		cleanups.push(async () => {
+			if (sandbox.exitCode !== null) return;
+			const exited = new Promise((r) => sandbox.once('exit', r));
+			sandbox.kill('SIGTERM');
+			await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+			if (sandbox.exitCode === null) sandbox.kill('SIGKILL');
+		});
+		say(`sandbox: ${sb.baseUrl} (certificate ${sb.certPath}, rate limit 10 requests / 2 s per token)`);
+		const data = seedData();
+		await control(sb, 'seed', { collection: 'contacts', records: data.contacts });
+		await control(sb, 'seed', { collection: 'tickets', records: data.tickets });
+		const tokens = await control(sb, 'tokens', { scope: 'read write', ttlSeconds: 3600 });
+
+		const env = n8n.n8nEnv({ userFolder, certPath: sb.certPath, brokerPort: await n8n.freePort(), port, extra: { N8N_LOG_FORMAT: 'text' } });
+		n8n.installPackage(userFolder, 'link');
+
+		// The sandbox (and its tokens, port and certificate) is new on every start: import the
+		// credential every time (same id, so it is replaced); the workflows only on a new folder.
+		const credFile = path.join(userFolder, 'flextell-credential.json');
+		fs.writeFileSync(credFile, JSON.stringify([n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens })], null, 2));
+		say('importing the credential' + (firstRun ? ' and the example workflows' : '') + '…');
+		let r = await n8n.runN8n(install, ['import:credentials', `--input=${credFile}`], { env, timeoutMs: 180_000 });
+		fs.rmSync(credFile, { force: true });
+		if (r.code !== 0) throw new Error(`import:credentials failed:\n${r.stdout}\n${r.stderr}`);
+		if (firstRun) {
+			r = await n8n.runN8n(install, ['import:workflow', '--separate', `--input=${path.join(n8n.ROOT, 'examples')}`], { env, timeoutMs: 180_000 });
+			if (r.code !== 0) throw new Error(`import:workflow failed:\n${r.stdout}\n${r.stderr}`);
+			fs.writeFileSync(path.join(userFolder, '.flextell-demo-imported'), new Date().toISOString() + '\n');
+		}
+
+		say(`starting n8n ${version}…`);
+		const logStream = fs.createWriteStream(path.join(userFolder, 'n8n.log'), { flags: 'a' });
+		const server = await n8n.startN8n(install, { env, readyTimeoutMs: 180_000, onOutput: (s) => logStream.write(s) });
+		cleanups.push(async () => {
+			await server.stop();
+			logStream.end();
+		});
+		let login = '';
+		if (args.owner !== false) {
+			const { state } = await n8n.ownerSession(`http://127.0.0.1:${port}`);
+			login = state === 'created' || firstRun ? `  log in as ${OWNER.email} / ${OWNER.password}\n` : `  log in with the owner account of ${userFolder}\n`;
+		}
+		const url = `http://localhost:${port}`;
+		process.stdout.write(
+			`\n  n8n ${version} with n8n-nodes-flextell is ready (${((Date.now() - t0) / 1000).toFixed(0)} s):\n\n` +
+				`  Editor:      ${url}\n${login}` +
+				`  Credential:  "${CREDENTIAL.name}" (connected to the sandbox at ${sb.baseUrl})\n` +
+				`  Workflows:   ${fs.readdirSync(path.join(n8n.ROOT, 'examples')).filter((f) => f.endsWith('.json')).join(', ')}\n` +
+				`  User folder: ${userFolder}${keepDir ? '' : ' (temporary)'}; logs: n8n.log, sandbox.log there\n\n` +
+				`  Press Ctrl-C to stop.\n`,
+		);
+		process.stdout.write(`DEMO_READY ${JSON.stringify({ url, userFolder, sandbox: sb.url, owner: args.owner === false ? null : OWNER })}\n`);
+		const exit = /** @type {any} */ (await server.exited);
+		if (!stopping) {
+			say(`n8n exited on its own (code ${exit.code}, signal ${exit.signal}); see ${path.join(userFolder, 'n8n.log')}`);
+			await stopAll(1);
+		}
+	} catch (e) {
+		say(`failed: ${e instanceof Error ? e.message : e}`);
+		await stopAll(1);
+	}
+}
+
+main();
