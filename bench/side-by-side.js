@@ -1,0 +1,509 @@
+#!/usr/bin/env node
+// @ts-check
+// `npm run bench`: the Flextell node against n8n's HTTP Request node and a plain axios + axios-retry
+// script, side by side, in one run against the same sandbox configuration (issue 5).
+//
+//   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall]
+//                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
+//
+// --cpu-prof DIR writes a V8 CPU profile of every n8n run into DIR (for finding where the time goes;
+// it slows the runs, so the figures of such a run are not the reference ones).
+//
+// Contenders run in turn, several times; the tables give medians. A benchmark, not a test: it
+// never asserts on times and prints what it measured even when a goal is missed. Everything stays
+// on 127.0.0.1; every child process is killed on exit; the run stops at the time budget.
+// Writes docs/benchmarks.md (not in --quick mode unless --out is given) and prints the same tables.
+'use strict';
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { startSandbox } = require('../sandbox');
+const { ensureN8n, DEFAULT_VERSION } = require('../scripts/ensure-n8n');
+const n8n = require('../scripts/lib/n8n');
+const wf = require('./lib/workflows');
+const { sampleProcess, cpuBetween, rssWindow, now } = require('./lib/proc');
+const report = require('./lib/report');
+
+const ROOT = n8n.ROOT;
+
+// ---------------------------------------------------------------------------------------------
+// Arguments and sizes
+
+/** @param {string[]} argv */
+function parseArgs(argv) {
+	/** @type {Record<string, string|boolean>} */
+	const a = {};
+	for (let i = 0; i < argv.length; i++) {
+		const m = /^--(no-)?([^=]+)(?:=(.*))?$/.exec(argv[i]);
+		if (!m) throw new Error(`Unknown argument ${argv[i]}`);
+		if (m[1]) a[m[2]] = false;
+		else if (m[3] !== undefined) a[m[2]] = m[3];
+		else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) a[m[2]] = argv[++i];
+		else a[m[2]] = true;
+	}
+	return a;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const QUICK = args.quick === true;
+const SIZES = QUICK
+	? { rateItems: 60, limit: 20, windowSeconds: 2, costItems: 300, returnAll: [2_000, 10_000], reps: 1 }
+	: { rateItems: 300, limit: 50, windowSeconds: 5, costItems: 2000, returnAll: [10_000, 100_000], reps: 3 };
+const REPS = Number(args.reps ?? SIZES.reps);
+const BUDGET_MS = Number(args['budget-minutes'] ?? (QUICK ? 15 : 75)) * 60_000;
+const ONLY = String(args.only ?? 'rate,cost,returnall').split(',');
+const MODES = /** @type {('seconds'|'none'|'http-date')[]} */ (String(args.modes ?? 'seconds,none,http-date').split(','));
+const OUT = typeof args.out === 'string' ? path.resolve(args.out) : QUICK ? null : path.join(ROOT, 'docs', 'benchmarks.md');
+const N8N_VERSION = String(args['n8n-version'] ?? process.env.FLEXTELL_N8N_VERSION ?? DEFAULT_VERSION);
+
+const T0 = Date.now();
+const DEADLINE = T0 + BUDGET_MS;
+const say = (/** @type {string} */ s) => process.stderr.write(`[bench ${((Date.now() - T0) / 1000).toFixed(0).padStart(4)} s] ${s}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup: every child is in n8n.children (killed by scripts/lib/n8n.js on exit); temp folders.
+
+/** @type {string[]} */
+const tempDirs = [];
+process.once('exit', () => {
+	for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+	process.once(sig, () => {
+		say(`${sig}: stopping`);
+		process.exit(130);
+	});
+}
+
+/** @type {import('../sandbox').Sandbox | any} */
+let sb;
+
+// ---------------------------------------------------------------------------------------------
+// Running a contender
+
+/** @type {{ node: string, n8nBin: string, dir: string, version: string }} */
+let install;
+/** @type {Record<string,string>} */
+let env;
+
+/**
+ * Runs `n8n execute --id` and samples the n8n process (CPU, RSS) while it runs.
+ * @param {string} id @param {number} timeoutMs
+ */
+function executeWorkflow(id, timeoutMs) {
+	return new Promise((resolve, reject) => {
+		const prof = typeof args['cpu-prof'] === 'string' ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(String(args['cpu-prof']))}`] : [];
+		const child = spawn(install.node, [...prof, install.n8nBin, 'execute', `--id=${id}`, '--rawOutput'], {
+			env,
+			cwd: env.N8N_USER_FOLDER,
+			stdio: ['ignore', 'pipe', 'pipe'],
+			detached: true,
+		});
+		n8n.children.add(child);
+		const sampler = sampleProcess(/** @type {number} */ (child.pid));
+		/** @type {Buffer[]} */
+		const out = [];
+		let err = '';
+		let timedOut = false;
+		child.stdout.on('data', (d) => out.push(d));
+		child.stderr.on('data', (d) => (err = (err + d).slice(-20_000)));
+		const timer = setTimeout(() => {
+			timedOut = true;
+			n8n.killTree(child, 'SIGKILL');
+		}, timeoutMs);
+		child.on('error', (e) => {
+			clearTimeout(timer);
+			sampler.stop();
+			n8n.children.delete(child);
+			reject(e);
+		});
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			const samples = sampler.stop();
+			n8n.children.delete(child);
+			const stdout = Buffer.concat(out).toString('utf8');
+			out.length = 0;
+			let result;
+			try {
+				result = n8n.parseExecuteOutput(stdout);
+			} catch {}
+			resolve({ code, timedOut, result, samples, tail: (stdout.slice(-3000) + '\n' + err).slice(-4000) });
+		});
+	});
+}
+
+/**
+ * The measured window of a run: from the first run of the Target node (or the first API request) to
+ * the end of the last measured node's run (or the last API request).
+ * @param {any} result @param {any[]} api
+ */
+function n8nWindow(result, api) {
+	const runData = result?.data?.resultData?.runData ?? {};
+	let start = Infinity;
+	let end = -Infinity;
+	for (const name of [wf.TARGET, wf.SPLIT]) {
+		for (const r of runData[name] ?? []) {
+			if (name === wf.TARGET) start = Math.min(start, r.startTime);
+			end = Math.max(end, r.startTime + (r.executionTime ?? 0));
+		}
+	}
+	if (api.length) {
+		start = Math.min(start, api[0].time);
+		end = Math.max(end, api[api.length - 1].time);
+	}
+	return { start, end };
+}
+
+/** Output items of the last measured node (Split pages if present, else Target). @param {any} result */
+function outputCount(result) {
+	const runData = result?.data?.resultData?.runData ?? {};
+	const runs = runData[wf.SPLIT] ?? runData[wf.TARGET];
+	if (!runs?.length) return 0;
+	return runs[runs.length - 1]?.data?.main?.[0]?.length ?? 0;
+}
+
+function apiLog() {
+	return sb.log.filter((/** @type {any} */ r) => !r.control && typeof r.path === 'string' && r.path.startsWith('/api/')).sort((/** @type {any} */ a, /** @type {any} */ b) => a.seq - b.seq);
+}
+
+/** @param {any[]} api */
+function logFigures(api) {
+	return {
+		requests: api.length,
+		r429: api.filter((r) => r.status === 429).length,
+		early: api.filter((r) => r.early).length,
+		// Early requests that arrived within 50 ms after a 429 was sent: already in flight when it was.
+		earlyInFlight: api.filter((r, i) => {
+			if (!r.early) return false;
+			for (let j = i - 1; j >= 0; j--) if (api[j].status === 429) return r.time - api[j].time <= 50;
+			return false;
+		}).length,
+		other: api.filter((r) => r.status !== 429 && !(r.status >= 200 && r.status < 300)).length,
+	};
+}
+
+/**
+ * Runs one contender once; returns what was measured.
+ * @param {{ kind: 'n8n', workflowId: string } | { kind: 'axios', urls: string[], freshAgent?: boolean }} c
+ * @param {number} expectedItems @param {number} timeoutMs
+ */
+async function runContender(c, expectedItems, timeoutMs) {
+	sb.clearLog();
+	if (c.kind === 'n8n') {
+		const r = /** @type {any} */ (await executeWorkflow(c.workflowId, timeoutMs));
+		const api = apiLog();
+		const { start, end } = n8nWindow(r.result, api);
+		const ok = outputCount(r.result);
+		const error = r.timedOut ? 'timed out' : r.result?.data?.resultData?.error?.message ?? (r.result ? undefined : `no result (exit ${r.code})`);
+		if (!r.result) say(`  no result from n8n (exit ${r.code}):\n${r.tail}`);
+		const rss = rssWindow(r.samples, start, end);
+		return {
+			wallS: (end - start) / 1000,
+			cpuS: cpuBetween(r.samples, start, end),
+			ok,
+			failed: Math.max(0, expectedItems - ok),
+			error,
+			peakRss: rss.peak,
+			rssGrowth: rss.peak - rss.baseline,
+			...logFigures(api),
+		};
+	}
+	// axios + axios-retry, in a child on the same Node binary as n8n.
+	const payload = JSON.stringify({ urls: c.urls, token: TOKEN.access_token, freshAgent: Boolean(c.freshAgent) });
+	const child = spawn(install.node, [path.join(__dirname, 'lib', 'axios-client.js'), payload], {
+		env: { ...process.env, NODE_EXTRA_CA_CERTS: sb.certPath, NODE_OPTIONS: '' },
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+	});
+	n8n.children.add(child);
+	const sampler = sampleProcess(/** @type {number} */ (child.pid));
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (d) => (stdout += d));
+	child.stderr.on('data', (d) => (stderr += d));
+	let timedOut = false;
+	const timer = setTimeout(() => {
+		timedOut = true;
+		n8n.killTree(child, 'SIGKILL');
+	}, timeoutMs);
+	await new Promise((r) => child.on('close', r));
+	clearTimeout(timer);
+	n8n.children.delete(child);
+	const samples = sampler.stop();
+	const api = apiLog();
+	let res;
+	try {
+		res = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+	} catch {
+		say(`  axios script gave no result: ${stderr.slice(-2000)}`);
+	}
+	const start = res?.start ?? api[0]?.time ?? 0;
+	const end = res?.end ?? api[api.length - 1]?.time ?? 0;
+	const rss = rssWindow(samples, start, end);
+	return {
+		wallS: (end - start) / 1000,
+		cpuS: cpuBetween(samples, start, end),
+		ok: res?.ok ?? 0,
+		failed: res ? res.failed : expectedItems,
+		error: timedOut ? 'timed out' : res?.failed ? `first error: ${res.firstError}` : res ? undefined : 'no result',
+		peakRss: rss.peak,
+		rssGrowth: rss.peak - rss.baseline,
+		...logFigures(api),
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+/** @type {any} */
+let TOKEN;
+
+/** Stable ids, so that every run finds the same records after the sandbox is reset. @param {number} n */
+const benchIds = (n) => Array.from({ length: n }, (_, i) => `obj_bench${String(i).padStart(6, '0')}`);
+/** @param {string[]} ids */
+const seedIds = (ids) => sb.seed('contacts', ids.map((id, i) => ({ id, name: `Contact ${i}`, index: i })));
+
+async function setup() {
+	if (args.build !== false) {
+		say('building the package (npm run build)…');
+		const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+		if (b.status !== 0) throw new Error('npm run build failed');
+	}
+	install = ensureN8n(N8N_VERSION);
+
+	sb = await startSandbox({
+		port: 0,
+		quiet: true,
+		requiredFields: {},
+		maxPageSize: 1000,
+		tokenTtlSeconds: 7 * 86400,
+		lifetimeSeconds: Math.ceil(BUDGET_MS / 1000) + 600,
+	});
+	TOKEN = sb.issueToken({ scope: 'read write', ttlSeconds: 7 * 86400 });
+	say(`sandbox at ${sb.baseUrl}`);
+
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-bench-'));
+	tempDirs.push(userFolder);
+	env = n8n.n8nEnv({
+		userFolder,
+		certPath: sb.certPath,
+		brokerPort: await n8n.freePort(),
+		port: await n8n.freePort(),
+		extra: { N8N_LOG_LEVEL: 'info', N8N_LOG_FORMAT: 'json' },
+	});
+	// The package as users get it (npm pack), not a symlink to the working tree.
+	const packDir = n8n.packPackage();
+	tempDirs.push(path.dirname(packDir));
+	n8n.installPackage(userFolder, 'pack', packDir);
+
+	const credFile = path.join(userFolder, 'cred.json');
+	fs.writeFileSync(credFile, JSON.stringify([n8n.credentialRecord({ ...wf.CREDENTIAL, sandbox: sb, tokens: TOKEN })]));
+	say('importing the credential and the workflows into a fresh n8n user folder…');
+	let r = await n8n.runN8n(install, ['import:credentials', `--input=${credFile}`], { env, timeoutMs: 180_000 });
+	fs.rmSync(credFile, { force: true });
+	if (r.code !== 0) throw new Error(`import:credentials failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+
+	const apiBase = `${sb.baseUrl}/v0.0.1`;
+	const rateIds = benchIds(SIZES.rateItems);
+	const costIds = benchIds(SIZES.costItems);
+	const batching = { batchSize: SIZES.limit, batchInterval: SIZES.windowSeconds * 1000 };
+	const W = {
+		rateFlextell1: wf.workflow('rate flextell c1', [...wf.itemSource(rateIds), wf.flextellGetNode(1)]),
+		rateFlextell4: wf.workflow('rate flextell c4', [...wf.itemSource(rateIds), wf.flextellGetNode(4)]),
+		rateHttp: wf.workflow('rate http retry', [...wf.itemSource(rateIds), wf.httpGetNode(apiBase, null)]),
+		rateHttpBatch: wf.workflow('rate http batching', [...wf.itemSource(rateIds), wf.httpGetNode(apiBase, batching)]),
+		costFlextell1: wf.workflow('cost flextell c1', [...wf.itemSource(costIds), wf.flextellGetNode(1)]),
+		costFlextell4: wf.workflow('cost flextell c4', [...wf.itemSource(costIds), wf.flextellGetNode(4)]),
+		costHttp: wf.workflow('cost http', [...wf.itemSource(costIds), wf.httpGetNode(apiBase, null)]),
+		listFlextell: wf.workflow('list flextell', [wf.flextellListNode()]),
+		listHttp: wf.workflow('list http', wf.httpListNodes(apiBase)),
+	};
+	const wfDir = path.join(userFolder, 'workflows');
+	fs.mkdirSync(wfDir);
+	for (const [k, w] of Object.entries(W)) fs.writeFileSync(path.join(wfDir, `${k}.json`), JSON.stringify(w));
+	r = await n8n.runN8n(install, ['import:workflow', '--separate', `--input=${wfDir}`], { env, timeoutMs: 180_000 });
+	if (r.code !== 0) throw new Error(`import:workflow failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+	return { W, apiBase, rateIds, costIds, batching };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+/** @type {Record<string, any>} */
+const results = { rate: {}, cost: {}, returnAll: {} };
+/** @type {string[]} */
+const skipped = [];
+
+/** @param {number} estimateMs */
+const fits = (estimateMs) => Date.now() + estimateMs < DEADLINE;
+const remaining = () => Math.max(10_000, DEADLINE - Date.now() + 30_000);
+
+/** @param {any} s */
+async function runAll(s) {
+	const { W, apiBase, rateIds, costIds, batching } = s;
+	const idealS = SIZES.rateItems / (SIZES.limit / SIZES.windowSeconds);
+	const contendersRate = [
+		{ key: 'flextell1', label: 'Flextell node, concurrency 1', c: { kind: 'n8n', workflowId: W.rateFlextell1.id } },
+		{ key: 'flextell4', label: 'Flextell node, concurrency 4', c: { kind: 'n8n', workflowId: W.rateFlextell4.id } },
+		{ key: 'http', label: 'HTTP Request node, Retry On Fail (5 tries, 1000 ms)', c: { kind: 'n8n', workflowId: W.rateHttp.id } },
+		{
+			key: 'httpBatch',
+			label: `HTTP Request node, Retry On Fail + Batching (${batching.batchSize} items / ${batching.batchInterval} ms)`,
+			c: { kind: 'n8n', workflowId: W.rateHttpBatch.id },
+		},
+		{ key: 'axios', label: 'axios + axios-retry (retries 5, exponentialDelay), sequential', c: { kind: 'axios', urls: rateIds.map((id) => `${apiBase}/contacts/${id}`) } },
+	];
+	const contendersCost = [
+		{ key: 'flextell1', label: 'Flextell node, concurrency 1', c: { kind: 'n8n', workflowId: W.costFlextell1.id } },
+		{ key: 'flextell4', label: 'Flextell node, concurrency 4', c: { kind: 'n8n', workflowId: W.costFlextell4.id } },
+		{ key: 'http', label: 'HTTP Request node (no batching: all items at once)', c: { kind: 'n8n', workflowId: W.costHttp.id } },
+		{ key: 'axios', label: 'axios + axios-retry, sequential', c: { kind: 'axios', urls: costIds.map((id) => `${apiBase}/contacts/${id}`) } },
+		{
+			key: 'axiosFresh',
+			label: 'for reference: the same axios loop with a new https.Agent per request (a TLS handshake each time, as n8n\'s request helper does)',
+			c: { kind: 'axios', freshAgent: true, urls: costIds.map((id) => `${apiBase}/contacts/${id}`) },
+		},
+	];
+	const contendersList = [
+		{ key: 'flextell', label: 'Flextell node, Return All (cursor, pages of 100)', c: { kind: 'n8n', workflowId: W.listFlextell.id } },
+		{ key: 'http', label: 'HTTP Request node pagination (cursor, limit=100) + Split Out', c: { kind: 'n8n', workflowId: W.listHttp.id } },
+	];
+	const rows = (/** @type {any[]} */ cs) => cs.map((x) => ({ key: x.key, label: x.label, runs: [] }));
+	if (ONLY.includes('rate')) for (const mode of MODES) results.rate[mode] = { idealS, rows: rows(contendersRate) };
+	if (ONLY.includes('cost')) results.cost = { items: SIZES.costItems, rows: rows(contendersCost) };
+	if (ONLY.includes('returnall')) {
+		results.returnAll = { sizes: SIZES.returnAll, bySize: {} };
+		for (const size of SIZES.returnAll) results.returnAll.bySize[size] = rows(contendersList);
+	}
+
+	// Repetitions are the outer loop, so that a budget cut drops later repetitions, not whole workloads.
+	for (let rep = 0; rep < REPS; rep++) {
+		say(`repetition ${rep + 1} of ${REPS}`);
+		if (ONLY.includes('cost')) {
+			sb.reset();
+			seedIds(costIds);
+			sb.configure({ rateLimit: null, pagination: 'cursor' });
+			for (const [i, x] of contendersCost.entries()) {
+				if (!fits(60_000)) {
+					skipped.push(`cost/${x.key}/run ${rep + 1}`);
+					continue;
+				}
+				const m = await runContender(/** @type {any} */ (x.c), SIZES.costItems, Math.min(remaining(), 300_000));
+				results.cost.rows[i].runs.push(m);
+				say(`cost ${x.key} run ${rep + 1}: ${report.brief(m)}`);
+			}
+		}
+		if (ONLY.includes('returnall')) {
+			for (const size of SIZES.returnAll) {
+				sb.reset();
+				sb.configure({ rateLimit: null, pagination: 'cursor' });
+				sb.seed('contacts', size);
+				for (const [i, x] of contendersList.entries()) {
+					if (!fits(size / 500 + 60_000)) {
+						skipped.push(`returnall/${size}/${x.key}/run ${rep + 1}`);
+						continue;
+					}
+					const m = await runContender(/** @type {any} */ (x.c), size, Math.min(remaining(), 900_000));
+					results.returnAll.bySize[size][i].runs.push(m);
+					say(`return all ${size} ${x.key} run ${rep + 1}: ${report.brief(m)}`);
+				}
+			}
+		}
+		if (ONLY.includes('rate')) {
+			for (const mode of MODES) {
+				for (const [i, x] of contendersRate.entries()) {
+					if (!fits(idealS * 1500 + 15_000)) {
+						skipped.push(`rate/${mode}/${x.key}/run ${rep + 1}`);
+						continue;
+					}
+					sb.reset();
+					seedIds(rateIds);
+					sb.configure({
+						pagination: 'cursor',
+						rateLimit: { limit: SIZES.limit, windowSeconds: SIZES.windowSeconds, retryAfter: mode, suspendAfter: 1e9 },
+					});
+					const m = await runContender(/** @type {any} */ (x.c), SIZES.rateItems, Math.min(remaining(), idealS * 6000 + 60_000));
+					results.rate[mode].rows[i].runs.push(m);
+					say(`rate Retry-After=${mode} ${x.key} run ${rep + 1}: ${report.brief(m, idealS)}`);
+				}
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function machine() {
+	const sh = (/** @type {string} */ cmd, /** @type {string[]} */ a) => {
+		try {
+			return execFileSync(cmd, a, { encoding: 'utf8', cwd: ROOT }).trim();
+		} catch {
+			return '?';
+		}
+	};
+	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+	const dep = (/** @type {string} */ name) => {
+		try {
+			return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+		} catch {
+			return '?';
+		}
+	};
+	return {
+		date: new Date().toISOString(),
+		cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`,
+		memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+		os: `${os.type()} ${os.release()}`,
+		n8n: install ? `${N8N_VERSION} on Node ${sh(install.node, ['--version'])}` : N8N_VERSION,
+		pkg: `${pkg.name} ${pkg.version} (git ${sh('git', ['rev-parse', '--short', 'HEAD'])}${sh('git', ['status', '--porcelain', '--', 'nodes', 'credentials']) ? ', with uncommitted node changes' : ''})`,
+		axios: `axios ${dep('axios')}, axios-retry ${dep('axios-retry')}`,
+		loadStart: LOAD_START,
+		loadEnd: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+	};
+}
+const LOAD_START = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+async function main() {
+	say(`${QUICK ? 'quick' : 'full'} run: ${REPS} repetition(s), budget ${BUDGET_MS / 60_000} min, workloads ${ONLY.join(', ')}`);
+	const hardStop = setTimeout(() => {
+		say('time budget exceeded: stopping and reporting what was measured');
+		finish(true);
+		process.exit(2);
+	}, BUDGET_MS + 120_000);
+	hardStop.unref();
+	const s = await setup();
+	await runAll(s);
+	finish(false);
+	await sb.close();
+}
+
+let finished = false;
+/** @param {boolean} aborted */
+function finish(aborted) {
+	if (finished) return;
+	finished = true;
+	const text = report.render({
+		quick: QUICK,
+		reps: REPS,
+		sizes: SIZES,
+		machine: machine(),
+		results,
+		skipped,
+		aborted,
+		totalS: (Date.now() - T0) / 1000,
+		command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+	});
+	process.stdout.write(text + '\n');
+	if (OUT) {
+		fs.mkdirSync(path.dirname(OUT), { recursive: true });
+		fs.writeFileSync(OUT, text + '\n');
+		say(`written to ${path.relative(process.cwd(), OUT)}`);
+	} else say('(--quick: docs/benchmarks.md left as it is; pass --out FILE to write the tables)');
+}
+
+main().catch((e) => {
+	say(`failed: ${e instanceof Error ? e.stack : e}`);
+	process.exit(1);
+});
