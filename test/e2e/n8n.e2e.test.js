@@ -55,12 +55,19 @@ async function execute(id, userFolder) {
 	const r = await cli(folder, ['execute', `--id=${id}`, '--rawOutput']);
 	const result = n8n.parseExecuteOutput(r.stdout);
 	const text = `${r.stdout}\n${r.stderr}`;
-	return { ...r, result, text, folder };
+	let code = r.code;
+	if (code === null && r.signal && result) {
+		// Seen once in CI: n8n printed the finished run, then died by a signal while shutting down.
+		// The run itself is what is under test, so its outcome decides; the event is reported.
+		code = result.data.resultData.error ? 1 : 0;
+		notes.push(`n8n execute --id=${id} ended by ${r.signal} after printing its result (counted as exit ${code})`);
+	}
+	return { ...r, code, result, text, folder };
 }
 
 /** @param {Awaited<ReturnType<typeof execute>>} r */
 function explain(r) {
-	return `exit ${r.code}\n--- stdout (tail)\n${r.stdout.slice(-4000)}\n--- stderr (tail)\n${r.stderr.slice(-4000)}`;
+	return `exit ${r.code} signal ${r.signal} (${r.ms} ms)\n--- stdout (tail)\n${r.stdout.slice(-4000)}\n--- stderr (tail)\n${r.stderr.slice(-4000)}`;
 }
 
 /** @param {Awaited<ReturnType<typeof execute>>} r */
@@ -314,7 +321,7 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 	test('an http:// base URL is refused before anything is sent', async () => {
 		const t0 = Date.now();
 		const r = await execute(WF.httpBase.id);
-		expect(r.code).toBe(1);
+		if (r.code !== 1) throw new Error(`expected a failed execution (exit 1): ${explain(r)}`);
 		expect(failureText(r)).toMatch(/https/i);
 		expect(apiLog()).toHaveLength(0);
 		time('http base URL refused', t0);
