@@ -72,7 +72,10 @@ process.once('exit', () => {
 });
 for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
 	process.once(sig, () => {
-		say(`${sig}: stopping`);
+		say(`${sig}: stopping, reporting what was measured so far`);
+		try {
+			finish(true);
+		} catch {}
 		process.exit(130);
 	});
 }
@@ -95,19 +98,21 @@ let env;
 function executeWorkflow(id, timeoutMs) {
 	return new Promise((resolve, reject) => {
 		const prof = typeof args['cpu-prof'] === 'string' ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(String(args['cpu-prof']))}`] : [];
+		// stdout goes to a file, not a pipe: n8n exits right after printing the run data, and a large
+		// print (100 000 items) into a pipe arrives cut short; writes to a file are synchronous.
+		const outFile = path.join(env.N8N_USER_FOLDER, `execute-${id}-${Date.now()}.out`);
+		const outFd = fs.openSync(outFile, 'w');
 		const child = spawn(install.node, [...prof, install.n8nBin, 'execute', `--id=${id}`, '--rawOutput'], {
 			env,
 			cwd: env.N8N_USER_FOLDER,
-			stdio: ['ignore', 'pipe', 'pipe'],
+			stdio: ['ignore', outFd, 'pipe'],
 			detached: true,
 		});
+		fs.closeSync(outFd);
 		n8n.children.add(child);
 		const sampler = sampleProcess(/** @type {number} */ (child.pid));
-		/** @type {Buffer[]} */
-		const out = [];
 		let err = '';
 		let timedOut = false;
-		child.stdout.on('data', (d) => out.push(d));
 		child.stderr.on('data', (d) => (err = (err + d).slice(-20_000)));
 		const timer = setTimeout(() => {
 			timedOut = true;
@@ -117,14 +122,18 @@ function executeWorkflow(id, timeoutMs) {
 			clearTimeout(timer);
 			sampler.stop();
 			n8n.children.delete(child);
+			fs.rmSync(outFile, { force: true });
 			reject(e);
 		});
 		child.on('close', (code) => {
 			clearTimeout(timer);
 			const samples = sampler.stop();
 			n8n.children.delete(child);
-			const stdout = Buffer.concat(out).toString('utf8');
-			out.length = 0;
+			let stdout = '';
+			try {
+				stdout = fs.readFileSync(outFile, 'utf8');
+			} catch {}
+			fs.rmSync(outFile, { force: true });
 			let result;
 			try {
 				result = n8n.parseExecuteOutput(stdout);
@@ -168,6 +177,26 @@ function apiLog() {
 	return sb.log.filter((/** @type {any} */ r) => !r.control && typeof r.path === 'string' && r.path.startsWith('/api/')).sort((/** @type {any} */ a, /** @type {any} */ b) => a.seq - b.seq);
 }
 
+/**
+ * Early requests that were already in flight when the 429 that started the hold was sent: they
+ * arrived within 50 ms of the first 429 after the last request that went through on time.
+ * @param {any[]} api
+ */
+function earlyInFlight(api) {
+	let holdStart = -Infinity;
+	let inHold = false;
+	let n = 0;
+	for (const r of api) {
+		if (!r.early && r.status >= 200 && r.status < 300) inHold = false;
+		else if (r.status === 429 && !inHold) {
+			inHold = true;
+			holdStart = r.time;
+		}
+		if (r.early && r.time - holdStart <= 50) n++;
+	}
+	return n;
+}
+
 /** @param {any[]} api */
 function logFigures(api) {
 	return {
@@ -175,11 +204,7 @@ function logFigures(api) {
 		r429: api.filter((r) => r.status === 429).length,
 		early: api.filter((r) => r.early).length,
 		// Early requests that arrived within 50 ms after a 429 was sent: already in flight when it was.
-		earlyInFlight: api.filter((r, i) => {
-			if (!r.early) return false;
-			for (let j = i - 1; j >= 0; j--) if (api[j].status === 429) return r.time - api[j].time <= 50;
-			return false;
-		}).length,
+		earlyInFlight: earlyInFlight(api),
 		other: api.filter((r) => r.status !== 429 && !(r.status >= 200 && r.status < 300)).length,
 	};
 }
