@@ -5,6 +5,7 @@
 //
 //   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall]
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
+//   npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md   (tables again from raw figures)
 //
 // --cpu-prof DIR writes a V8 CPU profile of every n8n run into DIR (for finding where the time goes;
 // it slows the runs, so the figures of such a run are not the reference ones).
@@ -491,6 +492,14 @@ function machine() {
 const LOAD_START = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main() {
+	if (typeof args.render === 'string') {
+		// Re-render the tables from a raw-figures file written by an earlier run.
+		const data = JSON.parse(fs.readFileSync(path.resolve(args.render), 'utf8'));
+		const text = report.render(data);
+		process.stdout.write(text + '\n');
+		if (typeof args.out === 'string') fs.writeFileSync(path.resolve(args.out), text + '\n');
+		return;
+	}
 	say(`${QUICK ? 'quick' : 'full'} run: ${REPS} repetition(s), budget ${BUDGET_MS / 60_000} min, workloads ${ONLY.join(', ')}`);
 	const hardStop = setTimeout(() => {
 		say('time budget exceeded: stopping and reporting what was measured');
@@ -509,7 +518,7 @@ let finished = false;
 function finish(aborted) {
 	if (finished) return;
 	finished = true;
-	const text = report.render({
+	const data = {
 		quick: QUICK,
 		reps: REPS,
 		sizes: SIZES,
@@ -519,12 +528,15 @@ function finish(aborted) {
 		aborted,
 		totalS: (Date.now() - T0) / 1000,
 		command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
-	});
+	};
+	const text = report.render(data);
 	process.stdout.write(text + '\n');
 	if (OUT) {
 		fs.mkdirSync(path.dirname(OUT), { recursive: true });
 		fs.writeFileSync(OUT, text + '\n');
-		say(`written to ${path.relative(process.cwd(), OUT)}`);
+		// Every run's raw figures, so the tables can be rendered again (--render FILE) without re-running.
+		fs.writeFileSync(OUT.replace(/\.md$/, '') + '.json', JSON.stringify(data, null, 1) + '\n');
+		say(`written to ${path.relative(process.cwd(), OUT)} (raw figures: ${path.relative(process.cwd(), OUT.replace(/\.md$/, '') + '.json')})`);
 	} else say('(--quick: docs/benchmarks.md left as it is; pass --out FILE to write the tables)');
 }
 
