@@ -79,12 +79,10 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 
 		let failure: Failure;
 		try {
-			const response = await ctx.helpers.httpRequestWithAuthentication.call(
-				ctx,
-				CREDENTIAL_TYPE,
-				toRequestOptions(call, policy.timeoutMs),
-			);
-			return toResult(ctx, response, policy, summary);
+			const response = fullResponse(await send(ctx, call, policy.timeoutMs));
+			const body = parseBody(response.body, headerValue(response.headers, 'content-type'));
+			if (response.statusCode >= 200 && response.statusCode < 300) return toResult(ctx, response, body, policy, summary);
+			failure = { kind: 'http', statusCode: response.statusCode, headers: response.headers, body };
 		} catch (error) {
 			failure = classify(error);
 		}
@@ -145,6 +143,40 @@ async function wait(ctx: RequestContext, ms: number, signal: AbortSignal | undef
 	if (!(await waitFor(ms, signal))) throw cancelledError(ctx, policy);
 }
 
+/**
+ * Sends one attempt. Error statuses come back as responses, not exceptions, so their status,
+ * headers (Retry-After) and Flextell's body are always at hand: n8n 1.x drops the response from
+ * the errors it throws. A 401 is the exception: n8n's OAuth2 helper refreshes the token only when
+ * the request throws it. n8n 2.x throws it straight away (`except: [401]`); n8n 1.x knows only
+ * `ignoreHttpStatusErrors: true`, returns the 401, and gets the request once more with status
+ * errors on, so that n8n refreshes the token and repeats the request with the new one.
+ */
+async function send(ctx: RequestContext, call: FlextellCall, timeoutMs: number): Promise<unknown> {
+	const request = (ignoreHttpStatusErrors: IHttpRequestOptions['ignoreHttpStatusErrors']) =>
+		ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+			...toRequestOptions(call, timeoutMs),
+			ignoreHttpStatusErrors,
+		});
+	const response = await request({ ignore: true, except: [401] });
+	if (fullResponse(response).statusCode !== 401) return response;
+	return await request(false);
+}
+
+interface FullResponse {
+	statusCode: number;
+	headers: IDataObject;
+	body: unknown;
+}
+
+function fullResponse(response: unknown): FullResponse {
+	const full = isPlainObject(response) ? response : {};
+	return {
+		statusCode: typeof full.statusCode === 'number' ? full.statusCode : 200,
+		headers: plainHeaders(full.headers),
+		body: full.body,
+	};
+}
+
 function toRequestOptions(call: FlextellCall, timeoutMs: number): IHttpRequestOptions {
 	const hasBody = call.body !== undefined;
 	return {
@@ -167,13 +199,15 @@ function toRequestOptions(call: FlextellCall, timeoutMs: number): IHttpRequestOp
 	};
 }
 
-function toResult(ctx: RequestContext, response: unknown, policy: CallPolicy, summary: RequestSummary): FlextellResult {
-	const full = isPlainObject(response) ? response : {};
-	const statusCode = typeof full.statusCode === 'number' ? full.statusCode : 200;
-	const headers = plainHeaders(full.headers);
-	const body = parseBody(full.body, headerValue(headers, 'content-type'));
-	if (body.kind === 'not-json') throw apiError(ctx, describeNotJson(statusCode, body, summary), policy);
-	return { statusCode, headers, body };
+function toResult(
+	ctx: RequestContext,
+	response: FullResponse,
+	body: ParsedBody,
+	policy: CallPolicy,
+	summary: RequestSummary,
+): FlextellResult {
+	if (body.kind === 'not-json') throw apiError(ctx, describeNotJson(response.statusCode, body, summary), policy);
+	return { statusCode: response.statusCode, headers: response.headers, body };
 }
 
 /** Finds what went wrong inside whatever n8n threw (it wraps axios errors in NodeApiError). */
@@ -197,6 +231,24 @@ function classify(error: unknown): Failure {
 		if (typeof code !== 'string') continue;
 		if (code === 'ERR_CANCELED' || (candidate as Error).name === 'CanceledError') return { kind: 'cancelled' };
 		if (/^E[A-Z_]+$/.test(code) || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') return { kind: 'network', code };
+	}
+	return classifyWithoutCause(error);
+}
+
+/**
+ * n8n 1.x's NodeApiError loses the axios error it wraps; what is left is its HTTP code and the
+ * original messages ("read ECONNRESET", "timeout of 300ms exceeded", "canceled").
+ */
+function classifyWithoutCause(error: unknown): Failure {
+	const { httpCode, messages } = (error ?? {}) as { httpCode?: unknown; messages?: unknown };
+	const status = Number(httpCode);
+	if (Number.isInteger(status) && status >= 300) return { kind: 'http', statusCode: status, headers: {}, body: { kind: 'empty' } };
+	const texts = Array.isArray(messages) ? messages.filter((m): m is string => typeof m === 'string') : [];
+	if (texts.includes('canceled')) return { kind: 'cancelled' };
+	if (texts.some((text) => /^timeout of \d+ms exceeded$/.test(text))) return { kind: 'network', code: 'ECONNABORTED' };
+	for (const text of texts) {
+		const code = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
+		if (code) return { kind: 'network', code };
 	}
 	return { kind: 'other', error };
 }
