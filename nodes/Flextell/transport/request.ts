@@ -211,7 +211,7 @@ function toResult(
 }
 
 /** Finds what went wrong inside whatever n8n threw (it wraps axios errors in NodeApiError). */
-function classify(error: unknown): Failure {
+export function classify(error: unknown): Failure {
 	const candidates = [error, (error as { cause?: unknown })?.cause, (error as { errorResponse?: unknown })?.errorResponse];
 	for (const candidate of candidates) {
 		if (!isPlainObject(candidate) && !(candidate instanceof Error)) continue;
