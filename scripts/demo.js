@@ -84,7 +84,7 @@ function startSandboxChild(o) {
 		// stdin stays open: the sandbox stops by itself when it closes (i.e. when the demo dies).
 		const child = spawn(process.execPath, args, { cwd: n8n.ROOT, stdio: ['pipe', 'pipe', log] });
 		n8n.children.add(child);
-		const rl = readline.createInterface({ input: child.stdout });
+		const rl = readline.createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stdout) });
 		const timer = setTimeout(() => reject(new Error('the sandbox did not report ready within 30 s')), 30_000);
 		rl.once('line', (line) => {
 			clearTimeout(timer);
@@ -115,6 +115,15 @@ function seedData() {
 		{ subject: 'Webhook retries never stop', status: 'open', priority: 'high' },
 	];
 	return { contacts, tickets };
+}
+
+/** Major version of the n8n-workflow installed under dir/node_modules (or ''). @param {string} dir */
+function workflowMajor(dir) {
+	try {
+		return String(JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'n8n-workflow', 'package.json'), 'utf8')).version).split('.')[0];
+	} catch {
+		return '';
+	}
 }
 
 async function main() {
@@ -173,7 +182,13 @@ async function main() {
 		const tokens = await control(sb, 'tokens', { scope: 'read write', ttlSeconds: 3600 });
 
 		const env = n8n.n8nEnv({ userFolder, certPath: sb.certPath, brokerPort: await n8n.freePort(), port, extra: { N8N_LOG_FORMAT: 'text' } });
-		n8n.installPackage(userFolder, 'link');
+		// A symlink to this working tree (a rebuild shows after a restart). Node resolves the package's
+		// imports from its real path, so it would use this repo's node_modules/n8n-workflow: fine when
+		// that matches the n8n-workflow of the n8n that runs it, else load a packed copy (no
+		// node_modules; n8n-workflow then comes from n8n itself, as in a user's install).
+		const mode = workflowMajor(n8n.ROOT) === workflowMajor(install.dir) ? 'link' : 'pack';
+		n8n.installPackage(userFolder, mode);
+		if (mode === 'pack') say(`n8n-workflow differs from this repo's: loading a packed copy of dist/ (restart after a rebuild)`);
 
 		// The sandbox (and its tokens, port and certificate) is new on every start: import the
 		// credential every time (same id, so it is replaced); the workflows only on a new folder.

@@ -217,7 +217,12 @@ function installPackage(userFolder, mode, packDir) {
 	const target = path.join(nm, PACKAGE_NAME);
 	fs.rmSync(target, { recursive: true, force: true });
 	if (mode === 'link') fs.symlinkSync(ROOT, target, 'dir');
-	else fs.cpSync(packDir ?? packPackage(), target, { recursive: true });
+	else if (packDir) fs.cpSync(packDir, target, { recursive: true });
+	else {
+		const dir = packPackage();
+		fs.cpSync(dir, target, { recursive: true });
+		fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+	}
 	return target;
 }
 

@@ -122,7 +122,7 @@ async function editorSteps(page) {
 	const icon = item.locator('img').first();
 	const src = await icon.getAttribute('src');
 	assert.match(String(src), /\/icons\/n8n-nodes-flextell\/.*flextell.*\.svg$/);
-	const loaded = await icon.evaluate((img) => /** @type {HTMLImageElement} */ (img).complete && /** @type {HTMLImageElement} */ (img).naturalWidth > 0);
+	const loaded = await icon.evaluate((/** @type {any} */ img) => img.complete && img.naturalWidth > 0);
 	assert.ok(loaded, `the node icon ${src} did not load`);
 
 	await item.click();
@@ -150,7 +150,7 @@ async function editorSteps(page) {
 	}
 	await page.locator('[data-test-id="parameter-input-path"] input, [data-test-id="parameter-input-path"] textarea, [data-test-id="parameter-input-path"] [contenteditable]').first().click();
 	await page.keyboard.type('contacts');
-	await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
+	await page.evaluate(() => /** @type {any} */ (globalThis).document.activeElement?.blur());
 	await page.waitForTimeout(500);
 	fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
 	await page.screenshot({ path: SCREENSHOT });

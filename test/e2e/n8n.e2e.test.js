@@ -154,7 +154,7 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 			const { headers } = await n8n.ownerSession(base);
 			const nodesRes = await fetch(`${base}/types/nodes.json`, { headers });
 			expect(nodesRes.status).toBe(200);
-			const nodes = await nodesRes.json();
+			const nodes = /** @type {any[]} */ (await nodesRes.json());
 			const node = nodes.find((/** @type {any} */ n) => n.name === n8n.NODE_TYPE);
 			expect(node).toBeDefined();
 			expect(node.displayName).toBe('Flextell');
@@ -172,7 +172,7 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 				expect(res.status).toBe(200);
 				expect(await res.text()).toMatch(/<svg/);
 			}
-			const creds = await (await fetch(`${base}/types/credentials.json`, { headers })).json();
+			const creds = /** @type {any[]} */ (await (await fetch(`${base}/types/credentials.json`, { headers })).json());
 			const cred = creds.find((/** @type {any} */ c) => c.name === n8n.CREDENTIAL_TYPE);
 			expect(cred).toBeDefined();
 			expect(cred.displayName).toBe('Flextell OAuth2 API');
