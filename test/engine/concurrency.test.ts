@@ -3,19 +3,9 @@
  * one 429 gate for every request in flight.
  */
 import { runNode } from './harness';
-import type { Sandbox } from './sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 
-let sb: Sandbox;
-beforeAll(async () => {
-	sb = await openSandbox();
-});
-afterAll(async () => await sb.close());
-beforeEach(() => {
-	sb.reset();
-	sb.configure({ rateLimit: null, pagination: 'cursor' });
-	freshGates();
-});
+const sb = useSandbox();
 
 function seedPeople(count: number) {
 	return sb.seed('contacts', Array.from({ length: count }, (_, n) => ({ name: `p${n}`, n })));

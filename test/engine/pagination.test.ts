@@ -2,19 +2,9 @@
  * Return All / Limit with each pagination scheme, run in n8n's engine against the sandbox.
  */
 import { runNode } from './harness';
-import type { Sandbox } from './sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 
-let sb: Sandbox;
-beforeAll(async () => {
-	sb = await openSandbox();
-});
-afterAll(async () => await sb.close());
-beforeEach(() => {
-	sb.reset();
-	sb.configure({ pagination: 'cursor', rateLimit: null });
-	freshGates();
-});
+const sb = useSandbox();
 
 const names = (items: Array<{ json: Record<string, unknown> }>) => items.map((i) => i.json.n);
 const seedNumbered = (count: number) => sb.seed('contacts', Array.from({ length: count }, (_, n) => ({ name: `c${n}`, n })));

@@ -64,17 +64,20 @@ export function freshGates() {
 
 /**
  * One sandbox for the calling test file: started before its tests, reset (store, faults, log,
- * rate-limit state, and the node's 429 gates) before each test, closed after. The returned
+ * rate-limit state, configuration, and the node's 429 gates) before each test, closed after. The returned
  * object stands for the live sandbox.
  */
 export function useSandbox(config: object = {}): Sandbox {
+	// What each test starts from; a test that configures the sandbox changes only its own run.
+	const baseline = { rateLimit: null, pagination: 'cursor', requiredFields: { contacts: ['name'] }, ...config };
 	let live: Sandbox | undefined;
 	beforeAll(async () => {
-		live = await openSandbox(config);
+		live = await openSandbox(baseline);
 	});
 	afterAll(async () => await live?.close());
 	beforeEach(() => {
 		live?.reset();
+		live?.configure(baseline);
 		resetGates();
 	});
 	return new Proxy({} as Sandbox, {

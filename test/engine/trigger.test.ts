@@ -4,19 +4,9 @@
  */
 import { runNode } from './harness';
 import { makePoller } from './poll-harness';
-import type { Sandbox } from './sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from './sandbox-fixture';
+import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 
-let sb: Sandbox;
-beforeAll(async () => {
-	sb = await openSandbox();
-});
-afterAll(async () => await sb.close());
-beforeEach(() => {
-	sb.reset();
-	sb.configure({ rateLimit: null, pagination: 'cursor' });
-	freshGates();
-});
+const sb = useSandbox();
 
 const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
 const ids = (items: Array<{ json: Record<string, unknown> }> | null) => (items ?? []).map((i) => i.json.name);
