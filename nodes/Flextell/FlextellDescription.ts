@@ -14,6 +14,25 @@ export const LIMITS = {
 	timeoutMs: 600_000,
 } as const;
 
+/** A repeatable list of name/value pairs, read as `{ [entry]: [{ name, value }] }`. */
+function nameValuePairs(entry: string, entryDisplayName: string) {
+	return {
+		type: 'fixedCollection' as const,
+		typeOptions: { multipleValues: true },
+		default: {},
+		options: [
+			{
+				name: entry,
+				displayName: entryDisplayName,
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string' as const, default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string' as const, default: '' },
+				],
+			},
+		],
+	};
+}
+
 const bodyMethods = ['POST', 'PUT', 'PATCH'];
 
 export const requestProperties: INodeProperties[] = [
@@ -45,20 +64,8 @@ export const requestProperties: INodeProperties[] = [
 	{
 		displayName: 'Query Parameters',
 		name: 'queryParameters',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
 		placeholder: 'Add Query Parameter',
-		default: {},
-		options: [
-			{
-				name: 'parameters',
-				displayName: 'Parameter',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
+		...nameValuePairs('parameters', 'Parameter'),
 	},
 	{
 		displayName: 'JSON Body',
@@ -94,21 +101,9 @@ export const requestProperties: INodeProperties[] = [
 			{
 				displayName: 'Headers',
 				name: 'headers',
-				type: 'fixedCollection',
-				typeOptions: { multipleValues: true },
 				placeholder: 'Add Header',
-				default: {},
 				description: 'Extra request headers. Authorization and Host cannot be set here.',
-				options: [
-					{
-						name: 'header',
-						displayName: 'Header',
-						values: [
-							{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-						],
-					},
-				],
+				...nameValuePairs('header', 'Header'),
 			},
 			{
 				displayName: 'Max Retries',
