@@ -186,17 +186,7 @@ export function startNode(options: RunOptions): { result: Promise<NodeRun>; canc
 
 	const executionId = randomUUID();
 	const mode = options.mode ?? 'manual';
-	const additionalData = {
-		executionId,
-		credentialsHelper: options.credentials,
-		hooks: new ExecutionLifecycleHooks(mode, executionId, workflowData),
-		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
-		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
-		restApiUrl: 'http://127.0.0.1:5678/rest',
-		instanceBaseUrl: 'http://127.0.0.1:5678/',
-		variables: {},
-		currentNodeParameters: undefined,
-	} as unknown as IWorkflowExecuteAdditionalData;
+	const additionalData = executionAdditionalData(options.credentials, mode, executionId, workflowData);
 
 	const stack: IExecuteData[] = [
 		{ node, data: { main: [options.items ?? [{ json: {} }]] }, source: null },
@@ -214,6 +204,25 @@ export function startNode(options: RunOptions): { result: Promise<NodeRun>; canc
 		};
 	})();
 	return { result, cancel: () => execution.cancel() };
+}
+
+/** What n8n-core needs around one execution: ids, our credential store, lifecycle hooks, URLs. */
+export function executionAdditionalData(
+	credentials: MemoryCredentialsHelper,
+	mode: WorkflowExecuteMode,
+	executionId: string,
+	workflowData: IWorkflowBase,
+): IWorkflowExecuteAdditionalData {
+	return {
+		executionId,
+		credentialsHelper: credentials,
+		hooks: new ExecutionLifecycleHooks(mode, executionId, workflowData),
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		restApiUrl: 'http://127.0.0.1:5678/rest',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+		variables: {},
+	} as unknown as IWorkflowExecuteAdditionalData;
 }
 
 export async function runNode(options: RunOptions): Promise<NodeRun> {

@@ -6,20 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { ExecutionLifecycleHooks, PollContext, TriggersAndPollers } from 'n8n-core';
+import { PollContext, TriggersAndPollers } from 'n8n-core';
 import type {
 	IDataObject,
 	INode,
 	INodeExecutionData,
 	IWorkflowBase,
-	IWorkflowExecuteAdditionalData,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
 import { FlextellTrigger } from '../../nodes/FlextellTrigger/FlextellTrigger.node';
 import type { MemoryCredentialsHelper } from './harness';
-import { CREDENTIAL_TYPE, nodeTypes, registerNodeType } from './harness';
+import { CREDENTIAL_TYPE, executionAdditionalData, nodeTypes, registerNodeType } from './harness';
 
 export const TRIGGER_TYPE = 'n8n-nodes-flextell.flextellTrigger';
 registerNodeType(TRIGGER_TYPE, new FlextellTrigger());
@@ -58,16 +57,7 @@ export function makePoller(options: { credentials: MemoryCredentialsHelper; para
 	const run = async (mode: WorkflowExecuteMode): Promise<INodeExecutionData[] | null> => {
 		const executionId = randomUUID();
 		const workflowData = { id: workflow.id, name: workflow.name, nodes: [node], connections: {} } as unknown as IWorkflowBase;
-		const additionalData = {
-			executionId,
-			credentialsHelper: options.credentials,
-			hooks: new ExecutionLifecycleHooks(mode, executionId, workflowData),
-			webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
-			formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
-			restApiUrl: 'http://127.0.0.1:5678/rest',
-			instanceBaseUrl: 'http://127.0.0.1:5678/',
-			variables: {},
-		} as unknown as IWorkflowExecuteAdditionalData;
+		const additionalData = executionAdditionalData(options.credentials, mode, executionId, workflowData);
 		const context = new PollContext(workflow, node, additionalData, mode, mode === 'manual' ? 'manual' : 'activate');
 		const result = await triggersAndPollers.runPollFunction(workflow, node, context);
 		return result ? result[0] : null;
