@@ -352,6 +352,75 @@ function fixedId(name) {
 	return crypto.createHash('sha1').update(name).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
 }
 
+/**
+ * The CLI arguments that mark an imported workflow active, so that the next `n8n start` activates it:
+ * n8n 2.x publishes it (`publish:workflow --id`); n8n 1.x has no publish command and sets the flag
+ * (`update:workflow --id --active=true`).
+ * @param {{ dir: string }} install @param {string} workflowId
+ */
+function activateArgs(install, workflowId) {
+	const hasPublish = fs.existsSync(path.join(install.dir, 'node_modules', 'n8n', 'dist', 'commands', 'publish'));
+	return hasPublish ? ['publish:workflow', `--id=${workflowId}`] : ['update:workflow', `--id=${workflowId}`, '--active=true'];
+}
+
+/**
+ * Runs one read-only SQL query on a user folder's sqlite database with the install's own Node and
+ * sqlite3 (its sqlite3 is built for that Node, not for the one running the tests), so a running n8n
+ * can keep writing. Text columns named in `flattedColumns` are parsed from n8n's 'flatted' form.
+ * @param {{ node: string, dir: string }} install @param {string} userFolder @param {string} sql @param {any[]} [params]
+ * @param {{ flattedColumns?: string[], timeoutMs?: number }} [o]
+ * @returns {any[]} the rows
+ */
+function sqliteQuery(install, userFolder, sql, params = [], o = {}) {
+	const script = `
+const sqlite3 = require(${JSON.stringify(path.join(install.dir, 'node_modules', 'sqlite3'))});
+const { parse } = require(${JSON.stringify(path.join(install.dir, 'node_modules', 'flatted'))});
+const [dbPath, sql, params, flatted] = process.argv.slice(1);
+const db = new sqlite3.Database(dbPath, sqlite3.OPEN_READONLY, (e) => { if (e) { console.error(e.message); process.exit(2); } });
+db.configure('busyTimeout', 5000);
+db.all(sql, JSON.parse(params), (e, rows) => {
+	if (e) { console.error(e.message); process.exit(3); }
+	const cols = JSON.parse(flatted);
+	for (const r of rows) for (const c of cols) if (typeof r[c] === 'string') r[c] = parse(r[c]);
+	process.stdout.write(JSON.stringify(rows));
+	db.close();
+});`;
+	const dbPath = path.join(userFolder, '.n8n', 'database.sqlite');
+	const r = spawnSync(install.node, ['-e', script, dbPath, sql, JSON.stringify(params), JSON.stringify(o.flattedColumns ?? [])], {
+		encoding: 'utf8',
+		timeout: o.timeoutMs ?? 30_000,
+		maxBuffer: 256 * 1024 * 1024,
+	});
+	if (r.status !== 0) throw new Error(`sqlite query on ${dbPath} failed (exit ${r.status ?? r.signal}): ${r.stderr}`);
+	return JSON.parse(r.stdout);
+}
+
+/**
+ * The saved executions in a user folder's database (execution_entity + execution_data; `data` is the
+ * run data parsed from 'flatted'), oldest first.
+ * @param {{ node: string, dir: string }} install @param {string} userFolder @param {{ workflowId?: string }} [o]
+ * @returns {{ id: string, workflowId: string, mode: string, status: string, finished: boolean, startedAt: string, stoppedAt: string|null, data: any }[]}
+ */
+function readExecutions(install, userFolder, o = {}) {
+	const rows = sqliteQuery(
+		install,
+		userFolder,
+		'SELECT e.id, e.workflowId, e.mode, e.status, e.finished, e.startedAt, e.stoppedAt, d.data FROM execution_entity e ' +
+			'LEFT JOIN execution_data d ON d.executionId = e.id' +
+			(o.workflowId ? ' WHERE e.workflowId = ?' : '') +
+			' ORDER BY e.id',
+		o.workflowId ? [o.workflowId] : [],
+		{ flattedColumns: ['data'] },
+	);
+	return rows.map((r) => ({ ...r, id: String(r.id), finished: !!r.finished }));
+}
+
+/** Output items (json only) of a node's runs in a saved execution, main output 0, all runs in order. @param {any} executionData @param {string} nodeName */
+function savedNodeItems(executionData, nodeName, outputIndex = 0) {
+	const runs = executionData?.resultData?.runData?.[nodeName] ?? [];
+	return runs.flatMap((/** @type {any} */ run) => (run?.data?.main?.[outputIndex] ?? []).map((/** @type {any} */ i) => i.json));
+}
+
 module.exports = {
 	ROOT,
 	PACKAGE_NAME,
@@ -371,4 +440,8 @@ module.exports = {
 	children,
 	ownerSession,
 	DEMO_OWNER,
+	activateArgs,
+	sqliteQuery,
+	readExecutions,
+	savedNodeItems,
 };

@@ -80,6 +80,22 @@ function apiLog() {
 	return sb.log.filter((/** @type {any} */ e) => !e.control && e.path.startsWith('/api/'));
 }
 
+/** Waits until check() returns a truthy value (checked every 500 ms); fails after timeoutMs. @template T @param {string} what @param {() => T} check @param {number} timeoutMs @returns {Promise<NonNullable<T>>} */
+async function waitFor(what, check, timeoutMs) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const v = check();
+		if (v) return /** @type {NonNullable<T>} */ (v);
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 500));
+	}
+}
+
+/** List requests (GET /api/v0.0.1/contacts) in the sandbox's log, oldest first. */
+function listRequests() {
+	return apiLog().filter((/** @type {any} */ e) => e.method === 'GET' && e.path === '/api/v0.0.1/contacts');
+}
+
 /** Every error message that n8n printed for a failed execution. @param {Awaited<ReturnType<typeof execute>>} r */
 function failureText(r) {
 	const parts = [];
@@ -326,6 +342,145 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 		expect(apiLog()).toHaveLength(0);
 		time('http base URL refused', t0);
 	}, 180_000);
+
+	describe('Return All: every page of 1 234 records through n8n (100 per page)', () => {
+		const COUNT = 1234;
+		/** @param {any[]} items */
+		const expectAllInOrder = (items) => {
+			expect(items).toHaveLength(COUNT);
+			expect(new Set(items.map((i) => i.id)).size).toBe(COUNT);
+			expect(items.map((i) => i.index)).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
+			// the sandbox's ids increase with creation: the pages came in order, none repeated or skipped
+			for (let i = 1; i < items.length; i++) expect(items[i].id > items[i - 1].id).toBe(true);
+		};
+
+		test('cursor (default scheme): 1 234 items in 13 requests; Limit 120 stops after 50 + 50 + 20', async () => {
+			const t0 = Date.now();
+			sb.seed('contacts', COUNT);
+			const r = await execute(WF.returnAllCursor.id);
+			expectSuccess(r);
+			expectAllInOrder(n8n.nodeItems(r.result, 'List all'));
+			const reqs = listRequests();
+			const all = reqs.slice(0, 13);
+			expect(all.map((/** @type {any} */ e) => e.query.limit)).toEqual(Array(13).fill('100'));
+			expect(all[0].query.cursor).toBeUndefined();
+			expect(all.slice(1).every((/** @type {any} */ e) => typeof e.query.cursor === 'string' && e.query.cursor.length > 0)).toBe(true);
+			expect(all.every((/** @type {any} */ e) => e.status === 200)).toBe(true);
+			// "First 120" (Limit 120, pages of 50, run once): exactly 120, the oldest, in 3 requests
+			const first = n8n.nodeItems(r.result, 'First 120');
+			expect(first.map((/** @type {any} */ i) => i.index)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+			expect(reqs.slice(13).map((/** @type {any} */ e) => e.query.limit)).toEqual(['50', '50', '20']);
+			expect(reqs).toHaveLength(16);
+			notes.push(`Return All (cursor): ${COUNT} items, execute took ${r.ms} ms`);
+			time('Return All 1 234 (cursor) + Limit 120', t0);
+		}, 180_000);
+
+		for (const scheme of /** @type {const} */ (['page', 'link'])) {
+			test(`${scheme === 'page' ? 'page number' : 'next link'}: 1 234 items in 13 requests`, async () => {
+				const t0 = Date.now();
+				sb.configure({ pagination: scheme });
+				try {
+					sb.seed('contacts', COUNT);
+					const r = await execute(scheme === 'page' ? WF.returnAllPage.id : WF.returnAllLink.id);
+					expectSuccess(r);
+					expectAllInOrder(n8n.nodeItems(r.result, 'List all'));
+					const reqs = listRequests();
+					expect(reqs).toHaveLength(13);
+					expect(reqs.every((/** @type {any} */ e) => e.status === 200)).toBe(true);
+					if (scheme === 'page') {
+						expect(reqs.map((/** @type {any} */ e) => e.query.page)).toEqual(Array.from({ length: 13 }, (_, i) => String(i + 1)));
+						expect(reqs.every((/** @type {any} */ e) => e.query.per_page === '100')).toBe(true);
+					} else {
+						// the first request is the node's, the others follow the sandbox's next links
+						expect(reqs[0].query.cursor).toBeUndefined();
+						expect(reqs.slice(1).every((/** @type {any} */ e) => typeof e.query.cursor === 'string' && e.query.limit === '100')).toBe(true);
+					}
+					expect(reqs.every((/** @type {any} */ e) => e.headers.authorization === `Bearer ${tokens.main.access_token}`)).toBe(true);
+				} finally {
+					sb.configure({ pagination: 'cursor' });
+				}
+				time(`Return All 1 234 (${scheme})`, t0);
+			}, 180_000);
+		}
+	});
+
+	test('Flextell Trigger in an active workflow (`n8n start`): silent first poll, then each new record once, oldest first; nothing lost across a restart', async () => {
+		const t0 = Date.now();
+		const old = sb.seed('contacts', [{ name: 'Old 1' }, { name: 'Old 2' }, { name: 'Old 3' }]);
+		const folder = await freshFolder();
+		const act = await cli(folder, n8n.activateArgs(install, WF.trigger.id));
+		if (act.code !== 0) throw new Error(`activating the workflow failed: ${act.stdout.slice(-2000)}\n${act.stderr.slice(-2000)}`);
+		const env = await envFor(folder);
+		const tStart = Date.now();
+		let server = await n8n.startN8n(install, { env, readyTimeoutMs: 120_000 });
+		const tReady = Date.now();
+		/** Finished executions of the trigger workflow, read from n8n's database. */
+		const done = () => n8n.readExecutions(install, folder, { workflowId: WF.trigger.id }).filter((e) => e.finished || e.status === 'success' || e.status === 'error');
+		/** A poll is over once the sandbox answered it and n8n had a moment to handle the answer. */
+		const pollsAnswered = () => listRequests().filter((/** @type {any} */ e) => e.status !== null && e.status !== undefined && performance.timeOrigin + performance.now() - e.time > 1500);
+		try {
+			// 1. the first poll (at activation): it only sets the watermark, nothing is executed
+			await waitFor('the first poll', () => pollsAnswered().length >= 1, 60_000);
+			const tFirstPoll = listRequests()[0].time;
+			expect(listRequests()[0].query).toMatchObject({ sort: '-created_at' });
+			expect(done()).toEqual([]);
+
+			// 2. two new records (B newer than A): one execution with A then B
+			const base = Date.now();
+			const tA = new Date(base).toISOString();
+			const tB = new Date(base + 7).toISOString();
+			const [a, b] = sb.seed('contacts', [
+				{ name: 'New A', created_at: tA, updated_at: tA },
+				{ name: 'New B', created_at: tB, updated_at: tB },
+			]);
+			const first = await waitFor('an execution with the new records', () => done()[0], 60_000);
+			expect(first.mode).toBe('trigger');
+			expect(first.status).toBe('success');
+			expect(n8n.savedNodeItems(first.data, 'New contact').map((/** @type {any} */ i) => i.id)).toEqual([a.id, b.id]);
+			expect(n8n.savedNodeItems(first.data, 'Got it').map((/** @type {any} */ i) => i.name)).toEqual(['New A', 'New B']);
+
+			// 3. a third record with exactly B's timestamp, arriving after B was emitted: emitted alone
+			const [c] = sb.seed('contacts', [{ name: 'New C', created_at: tB, updated_at: tB }]);
+			const second = await waitFor('a second execution', () => done()[1], 60_000);
+			expect(second.status).toBe('success');
+			expect(n8n.savedNodeItems(second.data, 'New contact').map((/** @type {any} */ i) => i.id)).toEqual([c.id]);
+
+			// 4. one more poll with nothing new: no execution
+			const pollsSoFar = listRequests().length; // including one n8n may still be handling
+			await waitFor('one more poll', () => pollsAnswered().length > pollsSoFar, 60_000);
+			const all = done();
+			expect(all).toHaveLength(2);
+			const emitted = all.flatMap((e) => n8n.savedNodeItems(e.data, 'New contact'));
+			expect(emitted.map((/** @type {any} */ i) => i.name)).toEqual(['New A', 'New B', 'New C']);
+			const oldIds = new Set(old.map((/** @type {any} */ o) => o.id));
+			expect(emitted.some((/** @type {any} */ i) => oldIds.has(i.id))).toBe(false);
+			// the watermark is in the workflow's static data in n8n's database (survives a restart)
+			const [row] = n8n.sqliteQuery(install, folder, 'SELECT staticData FROM workflow_entity WHERE id = ?', [WF.trigger.id]);
+			const stored = JSON.parse(row.staticData)['node:New contact'];
+			expect(stored.watermark).toBe(tB);
+			expect([...stored.idsAtWatermark].sort()).toEqual([b.id, c.id].sort());
+			const polls = listRequests();
+			expect(polls.every((/** @type {any} */ e) => e.status === 200 && e.headers.authorization === `Bearer ${tokens.main.access_token}`)).toBe(true);
+			const gaps = polls.slice(1).map((/** @type {any} */ e, /** @type {number} */ i) => Math.round((e.time - polls[i].time) / 100) / 10);
+			notes.push(
+				`trigger: n8n ready after ${((tReady - tStart) / 1000).toFixed(1)} s, first poll ${((tFirstPoll - tStart) / 1000).toFixed(1)} s after start; ${polls.length} polls, gaps ${gaps.join(', ')} s`,
+			);
+
+			// 5. n8n restarts; a record added while it was down is emitted by the poll at activation
+			await server.stop();
+			const [d] = sb.seed('contacts', [{ name: 'New D (while n8n was down)' }]);
+			server = await n8n.startN8n(install, { env, readyTimeoutMs: 120_000 });
+			const third = await waitFor('an execution after the restart', () => done()[2], 60_000);
+			expect(n8n.savedNodeItems(third.data, 'New contact').map((/** @type {any} */ i) => i.id)).toEqual([d.id]);
+			expect(done()).toHaveLength(3);
+		} catch (e) {
+			const out = server.output().slice(-4000);
+			throw new Error(`${e instanceof Error ? e.stack : e}\n--- sandbox list requests\n${JSON.stringify(listRequests().map((/** @type {any} */ r) => [r.time, r.status, r.query]))}\n--- n8n output (tail)\n${out}`);
+		} finally {
+			await server.stop();
+		}
+		time('Flextell Trigger in an active workflow (n8n start, 4+ polls, restart)', t0);
+	}, 240_000);
 
 	describe('the example workflows (examples/*.json)', () => {
 		test('01 schedule/list/filter/update: open high-priority tickets get escalated', async () => {
