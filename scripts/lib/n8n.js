@@ -316,6 +316,27 @@ function nodeItems(result, nodeName, outputIndex = 0) {
 	return (run[0]?.data?.main?.[outputIndex] ?? []).map((/** @type {any} */ i) => i.json);
 }
 
+/**
+ * Waits until n8n's REST controllers answer: GET /rest/login with a JSON 401 (no session) or 200.
+ * While n8n starts, the same URL first gives 200 with the HTML page "n8n is starting up. Please
+ * wait", then an HTML 404, and only then JSON (measured on 2.40.7); startN8n() already returns
+ * at that first 200, so callers that talk to the REST API (owner setup, login) wait here too.
+ * @param {string} base e.g. http://127.0.0.1:5678 @param {number} [timeoutMs]
+ */
+async function waitForRestApi(base, timeoutMs = 120_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		try {
+			const r = await fetch(`${base}/rest/login`, { signal: AbortSignal.timeout(2000) });
+			const json = /application\/json/.test(r.headers.get('content-type') ?? '');
+			await r.arrayBuffer();
+			if (json && (r.status === 401 || r.status === 200)) return;
+		} catch {}
+		if (Date.now() > deadline) throw new Error(`n8n's REST API at ${base} did not answer within ${timeoutMs} ms`);
+		await new Promise((r) => setTimeout(r, 250));
+	}
+}
+
 const DEMO_OWNER = { email: 'demo@example.com', firstName: 'Demo', lastName: 'User', password: 'Flextell-demo-1' };
 
 /**
@@ -441,6 +462,7 @@ module.exports = {
 	ownerSession,
 	DEMO_OWNER,
 	activateArgs,
+	waitForRestApi,
 	sqliteQuery,
 	readExecutions,
 	savedNodeItems,

@@ -166,6 +166,7 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 		const server = await n8n.startN8n(install, { env, readyTimeoutMs: 120_000 });
 		try {
 			const base = `http://127.0.0.1:${env.N8N_PORT}`;
+			await n8n.waitForRestApi(base); // past the "n8n is starting up" page
 			// the type files are behind n8n's login: set up the owner as the editor would
 			const { headers } = await n8n.ownerSession(base);
 			const nodesRes = await fetch(`${base}/types/nodes.json`, { headers });
@@ -413,6 +414,7 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 		const env = await envFor(folder);
 		const tStart = Date.now();
 		let server = await n8n.startN8n(install, { env, readyTimeoutMs: 120_000 });
+		await n8n.waitForRestApi(`http://127.0.0.1:${env.N8N_PORT}`);
 		const tReady = Date.now();
 		/** Finished executions of the trigger workflow, read from n8n's database. */
 		const done = () => n8n.readExecutions(install, folder, { workflowId: WF.trigger.id }).filter((e) => e.finished || e.status === 'success' || e.status === 'error');
