@@ -104,4 +104,28 @@ describe('Concurrency', () => {
 		expect(error?.message).toBe('The option Concurrency must be a number from 1 to 16');
 		expect(apiRequests(sb)).toHaveLength(0);
 	});
+
+	it('without Retry-After, concurrent items back off together and one probe tests the limit', async () => {
+		const ids = seedPeople(16).map((p) => p.id);
+		sb.configure({ rateLimit: { limit: 4, windowSeconds: 1, retryAfter: 'none', suspendAfter: 1000 } });
+		const { credentials } = connectedCredential(sb);
+		const run = getEach(ids);
+		const { items, error } = await runNode({ credentials, items: run.items, parameters: run.parameters(4) });
+		expect(error).toBeUndefined();
+		expect(items.map((i) => i.json.id)).toEqual(ids);
+
+		const requests = apiRequests(sb);
+		const limited = requests.filter((r) => r.status === 429);
+		// Every 429 is either in flight when the round's first 429 came back (sent within the
+		// same instant) or a lone probe: after a backoff no two requests go out before a success.
+		for (const [n, request] of requests.entries()) {
+			if (request.status !== 429) continue;
+			const next = requests.slice(n + 1).find((r) => r.time - request.time > 100);
+			if (!next) continue;
+			const sameBurst = requests.filter((r) => r.time >= next.time && r.time - next.time < 20);
+			const burstIncludesSuccess = sameBurst.some((r) => r.status === 200);
+			expect(sameBurst.length === 1 || burstIncludesSuccess).toBe(true);
+		}
+		expect(limited.length).toBeLessThanOrEqual(12);
+	}, 30_000);
 });

@@ -18,11 +18,11 @@ import {
 	describeRetryAfterTooLong,
 	redact,
 } from './errors';
-import { gateDelay, holdGate } from './rate-gate';
+import { backOffGate, endProbe, enterGate, gateDelay, gateSucceeded, holdGate } from './rate-gate';
 import type { ParsedBody } from './response';
 import { headerValue, isPlainObject, parseBody, plainHeaders } from './response';
 import type { AttemptFailure, HttpMethod } from './retry-policy';
-import { decideRetry, parseRetryAfter } from './retry-policy';
+import { backoffDelay, decideRetry, parseRetryAfter } from './retry-policy';
 import { waitFor } from './wait';
 
 export const CREDENTIAL_TYPE = 'flextellOAuth2Api';
@@ -75,16 +75,21 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 	const summary: RequestSummary = { method: call.method, urlPath: pathOf(call.url), retriesDone: 0 };
 
 	for (;;) {
-		await passGate(ctx, policy, summary, signal);
+		const turn = await passGate(ctx, policy, summary, signal);
 
 		let failure: Failure;
 		try {
 			const response = fullResponse(await send(ctx, call, policy.timeoutMs));
 			const body = parseBody(response.body, headerValue(response.headers, 'content-type'));
-			if (response.statusCode >= 200 && response.statusCode < 300) return toResult(ctx, response, body, policy, summary);
+			if (response.statusCode >= 200 && response.statusCode < 300) {
+				gateSucceeded(policy.gateKey);
+				return toResult(ctx, response, body, policy, summary);
+			}
 			failure = { kind: 'http', statusCode: response.statusCode, headers: response.headers, body };
 		} catch (error) {
 			failure = classify(error);
+		} finally {
+			if (turn === 'probe') endProbe(policy.gateKey, isRateLimited(failure!));
 		}
 
 		if (failure.kind === 'cancelled') throw cancelledError(ctx, policy);
@@ -103,11 +108,16 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 			now,
 		});
 
+		let waitMs = decision.retry ? decision.waitMs : 0;
 		if (attempt.kind === 'http' && attempt.statusCode === 429) {
-			// Hold every request with this credential until the moment Flextell named (or our backoff).
+			// Hold every request with this credential until the moment Flextell named, or, without
+			// one, for the gate's shared backoff step.
 			const asked = parseRetryAfter(attempt.retryAfter, now);
-			const hold = decision.retry ? decision.waitMs : asked;
-			if (hold !== undefined) holdGate(policy.gateKey, now + hold);
+			if (asked !== undefined) holdGate(policy.gateKey, now + asked);
+			else {
+				const opensAt = backOffGate(policy.gateKey, now, (level) => Math.min(maxWaitMs, backoffDelay(level)));
+				waitMs = opensAt - now;
+			}
 		}
 
 		if (!decision.retry) {
@@ -120,7 +130,7 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 
 		summary.retriesDone += 1;
 		ctx.logger?.info(
-			`Flextell: ${failureLabel(failure)} on ${summary.method} ${summary.urlPath}; waiting ${decision.waitMs} ms ` +
+			`Flextell: ${failureLabel(failure)} on ${summary.method} ${summary.urlPath}; waiting ${waitMs} ms ` +
 				`(${decision.fromRetryAfter ? 'Retry-After' : 'backoff'}) before retry ${summary.retriesDone} of ${policy.maxRetries}`,
 		);
 		// A 429's wait happens in the gate at the top of the loop, together with everyone else's.
@@ -130,13 +140,38 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 	}
 }
 
-async function passGate(ctx: RequestContext, policy: CallPolicy, summary: RequestSummary, signal?: AbortSignal) {
-	for (let delay = gateDelay(policy.gateKey); delay > 0; delay = gateDelay(policy.gateKey)) {
-		if (delay > policy.maxWaitSeconds * 1000) {
-			throw apiError(ctx, describeGateTooLong(delay, policy.maxWaitSeconds, summary), policy);
+/** How often a request waiting for another's probe looks again. */
+const PROBE_POLL_MS = 50;
+
+/**
+ * Waits until the gate lets this request send: past the held moment, and, after a backoff, until
+ * the probing request got through. Returns 'probe' when this request is the probe.
+ */
+async function passGate(
+	ctx: RequestContext,
+	policy: CallPolicy,
+	summary: RequestSummary,
+	signal?: AbortSignal,
+): Promise<'go' | 'probe'> {
+	const maxWaitMs = policy.maxWaitSeconds * 1000;
+	const giveUpAt = Date.now() + maxWaitMs;
+	for (;;) {
+		const delay = gateDelay(policy.gateKey);
+		if (delay > maxWaitMs) throw apiError(ctx, describeGateTooLong(delay, policy.maxWaitSeconds, summary), policy);
+		if (delay > 0) {
+			await wait(ctx, delay, signal, policy);
+			continue;
 		}
-		await wait(ctx, delay, signal, policy);
+		const turn = enterGate(policy.gateKey);
+		if (turn !== 'wait') return turn;
+		// Another request is testing the limit: its answer (bounded by its timeout) decides.
+		if (Date.now() > giveUpAt) throw apiError(ctx, describeGateTooLong(maxWaitMs, policy.maxWaitSeconds, summary), policy);
+		await wait(ctx, PROBE_POLL_MS, signal, policy);
 	}
+}
+
+function isRateLimited(failure: Failure | undefined): boolean {
+	return failure?.kind === 'http' && failure.statusCode === 429;
 }
 
 async function wait(ctx: RequestContext, ms: number, signal: AbortSignal | undefined, policy: CallPolicy) {
