@@ -178,11 +178,14 @@ async function startN8n(install, o) {
 		}
 		try {
 			// /healthz and /rest/settings answer before the controllers are registered; GET /rest/login
-			// gives 404 until they are, then 401 (no session) or 200.
+			// first answers 200 with an HTML "n8n is starting up" page, then an HTML 404, and only
+			// when the controllers are there JSON: 401 (no session) or 200.
 			const r = await fetch(`http://127.0.0.1:${port}/rest/login`, { signal: AbortSignal.timeout(2000) });
-			if (r.status === 401 || r.status === 200) break;
+			const json = /application\/json/.test(r.headers.get('content-type') ?? '');
+			await r.arrayBuffer();
+			if (json && (r.status === 401 || r.status === 200)) break;
 		} catch {}
-		await new Promise((r) => setTimeout(r, 500));
+		await new Promise((r) => setTimeout(r, 250));
 	}
 	return {
 		child,
@@ -319,8 +322,8 @@ function nodeItems(result, nodeName, outputIndex = 0) {
 /**
  * Waits until n8n's REST controllers answer: GET /rest/login with a JSON 401 (no session) or 200.
  * While n8n starts, the same URL first gives 200 with the HTML page "n8n is starting up. Please
- * wait", then an HTML 404, and only then JSON (measured on 2.40.7); startN8n() already returns
- * at that first 200, so callers that talk to the REST API (owner setup, login) wait here too.
+ * wait", then an HTML 404, and only then JSON (measured on 2.40.7). startN8n() waits for the
+ * same; this stays for callers that restart n8n or talk to an n8n they did not start.
  * @param {string} base e.g. http://127.0.0.1:5678 @param {number} [timeoutMs]
  */
 async function waitForRestApi(base, timeoutMs = 120_000) {
