@@ -1,21 +1,9 @@
 // @ts-check
 'use strict';
 const crypto = require('node:crypto');
-const { openSandbox, Client } = require('./helpers');
+const { useSandboxAndClient } = require('./helpers');
 
-/** @type {import('../../sandbox/sandbox').Sandbox} */
-let sb;
-/** @type {Client} */
-let client;
-
-beforeAll(async () => {
-	sb = await openSandbox();
-	client = new Client(sb);
-});
-afterAll(async () => {
-	client.close();
-	await sb.close();
-});
+const { sb, client } = useSandboxAndClient();
 
 const REDIRECT = 'https://n8n.local/rest/oauth2-credential/callback';
 const basic = (id = 'flextell-sandbox', secret = 'sandbox-secret') =>

@@ -5,21 +5,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { makeCertificate } = require('../../sandbox');
-const { openSandbox, Client } = require('./helpers');
+const { openSandbox, Client, useSandboxAndClient } = require('./helpers');
 
-/** @type {import('../../sandbox/sandbox').Sandbox} */
-let sb;
-/** @type {Client} */
-let client;
-
-beforeAll(async () => {
-	sb = await openSandbox();
-	client = new Client(sb);
-});
-afterAll(async () => {
-	client.close();
-	await sb.close();
-});
+const { sb, client } = useSandboxAndClient();
 beforeEach(() => sb.reset());
 
 /**

@@ -107,4 +107,34 @@ class Client {
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-module.exports = { openSandbox, Client, sleep };
+/**
+ * One sandbox and one client for the calling test file, started in beforeAll and closed in
+ * afterAll. The returned objects stand for the live ones.
+ * @param {import('../../sandbox/sandbox').SandboxOptions} [options]
+ * @returns {{ sb: import('../../sandbox/sandbox').Sandbox, client: Client }}
+ */
+function useSandboxAndClient(options = {}) {
+	/** @type {{ sb?: import('../../sandbox/sandbox').Sandbox, client?: Client }} */
+	const live = {};
+	beforeAll(async () => {
+		live.sb = await openSandbox(options);
+		live.client = new Client(live.sb);
+	});
+	afterAll(async () => {
+		live.client?.close();
+		await live.sb?.close();
+	});
+	/** @param {'sb' | 'client'} name */
+	const standIn = (name) =>
+		new Proxy({}, {
+			get(_target, key) {
+				const target = /** @type {any} */ (live[name]);
+				if (!target) throw new Error('The sandbox starts in beforeAll; use it inside tests and hooks.');
+				const value = target[key];
+				return typeof value === 'function' ? value.bind(target) : value;
+			},
+		});
+	return { sb: /** @type {any} */ (standIn('sb')), client: /** @type {any} */ (standIn('client')) };
+}
+
+module.exports = { openSandbox, Client, sleep, useSandboxAndClient };

@@ -1,20 +1,8 @@
 // @ts-check
 'use strict';
-const { openSandbox, Client, sleep } = require('./helpers');
+const { sleep, useSandboxAndClient } = require('./helpers');
 
-/** @type {import('../../sandbox/sandbox').Sandbox} */
-let sb;
-/** @type {Client} */
-let client;
-
-beforeAll(async () => {
-	sb = await openSandbox();
-	client = new Client(sb);
-});
-afterAll(async () => {
-	client.close();
-	await sb.close();
-});
+const { sb, client } = useSandboxAndClient();
 beforeEach(() => {
 	sb.reset();
 	sb.configure({ rateLimit: null });
