@@ -18,7 +18,7 @@ import type { PaginationConfig } from './transport/pagination';
 import { listPages } from './transport/pagination';
 import type { RequestContext } from './transport/request';
 import { callFlextell, CREDENTIAL_TYPE } from './transport/request';
-import { isPlainObject, shapeOutput } from './transport/response';
+import { payloadToItems, shapeOutput } from './transport/response';
 
 export class Flextell implements INodeType {
 	description: INodeTypeDescription = {
@@ -95,6 +95,5 @@ export async function collectList(
 		for (let i = 0; i < take; i++) records.push(page.records[i]);
 		if (remaining() <= 0) break;
 	}
-	if (!request.options.splitIntoItems) return [{ data: records as IDataObject[] }];
-	return records.map((record) => (isPlainObject(record) ? (record as IDataObject) : { value: record as IDataObject[keyof IDataObject] }));
+	return payloadToItems(records, request.options.splitIntoItems);
 }
