@@ -55,6 +55,19 @@ export interface CallPolicy {
 	maxWaitSeconds: number;
 	/** Values that must never appear in an error (e.g. the stored tokens). */
 	secrets?: ReadonlyArray<string | undefined>;
+	/** When the whole call (attempts, waits, retries) must be over; none: only the limits above. */
+	deadline?: CallDeadline;
+}
+
+/**
+ * A moment the call must not run past, e.g. a trigger poll's time budget. Each attempt's timeout
+ * is cut to the time left, and a wait that would end after it fails at once with `error(what)`:
+ * the caller words the error, this module only says what did not fit.
+ */
+export interface CallDeadline {
+	/** Epoch ms. */
+	at: number;
+	error(what: string): Error;
 }
 
 export interface FlextellResult {
@@ -77,9 +90,10 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 	for (;;) {
 		const turn = await passGate(ctx, policy, summary, signal);
 
+		const timeoutMs = attemptTimeout(policy, summary, turn);
 		let failure: Failure;
 		try {
-			const response = fullResponse(await send(ctx, call, policy.timeoutMs));
+			const response = fullResponse(await send(ctx, call, timeoutMs));
 			const body = parseBody(response.body, headerValue(response.headers, 'content-type'));
 			if (response.statusCode >= 200 && response.statusCode < 300) {
 				gateSucceeded(policy.gateKey);
@@ -94,6 +108,9 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 
 		if (failure.kind === 'cancelled') throw cancelledError(ctx, policy);
 		if (failure.kind === 'other') throw withItemIndex(failure.error, policy.itemIndex);
+		if (policy.deadline && failure.kind === 'network' && timeoutMs < policy.timeoutMs && isTimeout(failure.code)) {
+			throw pastDeadline(policy.deadline, summary, `waiting for the answer (${timeoutMs} ms were left)`);
+		}
 
 		const attempt: AttemptFailure =
 			failure.kind === 'http'
@@ -128,6 +145,7 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 			throw apiError(ctx, describeFailure(failure, summary, policy.timeoutMs), policy);
 		}
 
+		checkDeadline(policy, summary, waitMs, `waiting ${waitMs} ms before retry ${summary.retriesDone + 1}`);
 		summary.retriesDone += 1;
 		ctx.logger?.info(
 			`Flextell: ${failureLabel(failure)} on ${summary.method} ${summary.urlPath}; waiting ${waitMs} ms ` +
@@ -159,6 +177,7 @@ async function passGate(
 		const delay = gateDelay(policy.gateKey);
 		if (delay > maxWaitMs) throw apiError(ctx, describeGateTooLong(delay, policy.maxWaitSeconds, summary), policy);
 		if (delay > 0) {
+			checkDeadline(policy, summary, delay, `waiting ${delay} ms for the rate limit (Retry-After or backoff)`);
 			await wait(ctx, delay, signal, policy);
 			continue;
 		}
@@ -166,8 +185,40 @@ async function passGate(
 		if (turn !== 'wait') return turn;
 		// Another request is testing the limit: its answer (bounded by its timeout) decides.
 		if (Date.now() > giveUpAt) throw apiError(ctx, describeGateTooLong(maxWaitMs, policy.maxWaitSeconds, summary), policy);
+		checkDeadline(policy, summary, PROBE_POLL_MS, 'waiting for another request to test the rate limit');
 		await wait(ctx, PROBE_POLL_MS, signal, policy);
 	}
+}
+
+/**
+ * The attempt's timeout: the policy's, cut to the time left before the deadline. With no time
+ * left a probe gives its turn back untested, so another request can probe.
+ */
+function attemptTimeout(policy: CallPolicy, summary: RequestSummary, turn: 'go' | 'probe'): number {
+	const { deadline } = policy;
+	if (!deadline) return policy.timeoutMs;
+	const left = deadline.at - Date.now();
+	if (left <= 0) {
+		if (turn === 'probe') endProbe(policy.gateKey, true);
+		throw pastDeadline(deadline, summary, 'sending the request');
+	}
+	return Math.min(policy.timeoutMs, left);
+}
+
+/** Fails now when waiting `ms` would end past the deadline (a wait never outlives it). */
+function checkDeadline(policy: CallPolicy, summary: RequestSummary, ms: number, what: string): void {
+	const { deadline } = policy;
+	if (deadline && Date.now() + ms > deadline.at) throw pastDeadline(deadline, summary, what);
+}
+
+function pastDeadline(deadline: CallDeadline, summary: RequestSummary, what: string): Error {
+	return deadline.error(`${summary.method} ${summary.urlPath}: ${what}`);
+}
+
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+function isTimeout(code: string | undefined): boolean {
+	return code !== undefined && TIMEOUT_CODES.has(code);
 }
 
 function isRateLimited(failure: Failure | undefined): boolean {
