@@ -17,10 +17,15 @@ import type { ItemRequest } from '../Flextell/parameters';
 import { readItemRequest } from '../Flextell/parameters';
 import type { PaginationConfig } from '../Flextell/transport/pagination';
 import { listPages } from '../Flextell/transport/pagination';
+import type { CallPolicy } from '../Flextell/transport/request';
 import { CREDENTIAL_TYPE } from '../Flextell/transport/request';
 import { isPlainObject } from '../Flextell/transport/response';
-import type { RecordFields, WatermarkState } from './watermark';
-import { advance, dateValue, idOf, judge, oldestFirst, readState } from './watermark';
+import { pollOnce } from './poll';
+import type { PollBudget } from './poll-budget';
+import { pollBudget } from './poll-budget';
+import { pollLockKey } from './poll-lock';
+import type { RecordFields } from './watermark';
+import { idOf } from './watermark';
 
 const sharedOptionNames = ['apiVersion', 'headers', 'maxRetries', 'maxWaitSeconds', 'timeout'];
 const requestOptions = (requestProperties.find((p) => p.name === 'options')?.options ?? []) as INodeProperties[];
@@ -125,6 +130,7 @@ export class FlextellTrigger implements INodeType {
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const startedAt = Date.now();
 		const credentials = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
 		const setup = readSetup(this, credentials);
 		const { fields } = setup;
@@ -138,52 +144,54 @@ export class FlextellTrigger implements INodeType {
 			return null;
 		}
 
-		const staticData = this.getWorkflowStaticData('node');
-		const known = readState(staticData, setup.key);
-		const start: WatermarkState = known ?? { key: setup.key, watermark: null, idsAtWatermark: [] };
-
-		// Newest first, back to the watermark (the first poll: only the records at the newest date).
-		const fresh: IDataObject[] = [];
-		// Page numbers shift when records arrive mid-scan: a record may show up on two pages.
-		const freshIds = new Set<string>();
-		let newestMs: number | undefined;
-		let previousMs = Infinity;
-		scan: for await (const page of listPages(this, setup.request.call, setup.request.policy, setup.request.prefix, setup.pagination)) {
-			for (const record of recordsOf(this, page.records)) {
-				const ms = checkedDate(this, record, fields);
-				if (ms > previousMs) {
-					throw new NodeOperationError(this.getNode(), `Flextell did not return ${setup.path} newest first`, {
+		const budget = pollBudget(this.getNodeParameter('pollTimes', {}), this.getPollBudgetMs?.());
+		const policy: CallPolicy = { ...setup.request.policy, deadline: { at: startedAt + budget.ms, error: (what) => overBudget(this, setup, budget, what) } };
+		const node = this.getNode();
+		const outcome = await pollOnce({
+			lockKey: pollLockKey(this.getWorkflow().id, node.id),
+			staticData: () => this.getWorkflowStaticData('node'),
+			stateKey: setup.key,
+			fields,
+			pages: () => recordPages(this, setup, policy),
+			errors: {
+				notNewestFirst: () =>
+					new NodeOperationError(node, `Flextell did not return ${setup.path} newest first`, {
 						description: `Field: Options › Sort Parameter / Sort Value. The trigger asks for the newest records first (${setup.sortDescription}) and reads back only as far as the last record it saw. Set the sort option so the list comes newest first.`,
-					});
-				}
-				previousMs = ms;
-				const id = idOf(record, fields.idField);
-				if (id !== undefined) {
-					if (freshIds.has(id)) continue;
-					freshIds.add(id);
-				}
-				if (!known) {
-					newestMs ??= ms;
-					if (ms < newestMs) break scan;
-					fresh.push(record);
-					continue;
-				}
-				const verdict = judge(record, start, fields);
-				if (verdict === 'older') break scan;
-				if (verdict === 'new') fresh.push(record);
-			}
+					}),
+				unreadableDate: (record) => unreadableDate(this, record, fields),
+			},
+		});
+		if (outcome.kind === 'busy') {
+			this.logger.info(`Flextell Trigger "${node.name}": the previous poll of this trigger is still running, so this poll ends without fetching (nothing emitted)`, {
+				workflowId: this.getWorkflow().id,
+				nodeId: node.id,
+			});
+		} else if (outcome.kind === 'stale') {
+			this.logger.warn(`Flextell Trigger "${node.name}": another poll moved the watermark while this one ran, so this poll emits nothing (the next poll picks up anything new)`, {
+				workflowId: this.getWorkflow().id,
+				nodeId: node.id,
+			});
 		}
-
-		// Only now, after every page came back, does the watermark move.
-		const next = advance(start, fresh, fields);
-		if (!known || next !== start) {
-			staticData.key = next.key;
-			staticData.watermark = next.watermark;
-			staticData.idsAtWatermark = next.idsAtWatermark;
-		}
-		if (!known || fresh.length === 0) return null;
-		return [oldestFirst(fresh, fields.dateField).map((json) => ({ json }))];
+		return outcome.kind === 'new' ? [outcome.records.map((json) => ({ json }))] : null;
 	}
+}
+
+/** The list, newest first, page by page, as records; every request within the poll's budget. */
+async function* recordPages(ctx: IPollFunctions, setup: TriggerSetup, policy: CallPolicy): AsyncGenerator<IDataObject[]> {
+	for await (const page of listPages(ctx, setup.request.call, policy, setup.request.prefix, setup.pagination)) {
+		yield recordsOf(ctx, page.records);
+	}
+}
+
+function overBudget(ctx: IPollFunctions, setup: TriggerSetup, budget: PollBudget, what: string): NodeOperationError {
+	const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+	return new NodeOperationError(ctx.getNode(), `The poll of ${setup.path} did not finish within its time budget of ${seconds(budget.ms)}`, {
+		itemIndex: 0,
+		description:
+			`Stopped at: ${what}. Field: Poll Times. A poll may take the shortest gap between two poll times (here ${seconds(budget.gapSeconds * 1000)}) minus a margin, ` +
+			'so a slow poll ends before the next one is due instead of piling up behind it. Nothing was emitted and the trigger still remembers where it was: ' +
+			'the next poll starts from there. If Flextell keeps asking to wait longer than that (Retry-After), poll less often.',
+	});
 }
 
 interface TriggerSetup {
@@ -251,13 +259,9 @@ function recordsOf(ctx: IPollFunctions, records: unknown[] | undefined): IDataOb
 	return records.map((record) => (isPlainObject(record) ? (record as IDataObject) : { value: record as IDataObject[keyof IDataObject] }));
 }
 
-function checkedDate(ctx: IPollFunctions, record: IDataObject, fields: RecordFields): number {
-	const ms = dateValue(record[fields.dateField]);
-	if (Number.isNaN(ms)) {
-		const id = idOf(record, fields.idField) ?? '(no id)';
-		throw new NodeOperationError(ctx.getNode(), `Record ${id} has no readable "${fields.dateField}"`, {
-			description: `Field: Date Field. The trigger orders and remembers records by this field; it must hold an ISO 8601 date or epoch seconds. Fields of this record: ${Object.keys(record).slice(0, 20).join(', ')}.`,
-		});
-	}
-	return ms;
+function unreadableDate(ctx: IPollFunctions, record: IDataObject, fields: RecordFields): NodeOperationError {
+	const id = idOf(record, fields.idField) ?? '(no id)';
+	return new NodeOperationError(ctx.getNode(), `Record ${id} has no readable "${fields.dateField}"`, {
+		description: `Field: Date Field. The trigger orders and remembers records by this field; it must hold an ISO 8601 date or epoch seconds. Fields of this record: ${Object.keys(record).slice(0, 20).join(', ')}.`,
+	});
 }
