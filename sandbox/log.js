@@ -9,6 +9,7 @@
  * @property {number} time           arrival, ms since epoch with fractions
  * @property {string} method
  * @property {string} path           without the query string
+ * @property {string} target         the request target exactly as received: path and query string
  * @property {Record<string, string>} query
  * @property {import('node:http').IncomingHttpHeaders} headers
  * @property {unknown} body          parsed JSON / form fields, else the raw text, else null
@@ -42,6 +43,7 @@ class RequestLog {
 			time: fields.time,
 			method: fields.method,
 			path: fields.path,
+			target: fields.target,
 			query: fields.query,
 			headers: fields.headers,
 			body: fields.body,

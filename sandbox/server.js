@@ -46,6 +46,7 @@ async function handle(sandbox, req, res) {
 		time,
 		method: (req.method ?? 'GET').toUpperCase(),
 		path: url.pathname,
+		target: req.url ?? '/',
 		query: Object.fromEntries(url.searchParams),
 		headers: req.headers,
 		body: null,
