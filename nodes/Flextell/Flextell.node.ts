@@ -15,8 +15,8 @@ import type { ItemRequest } from './parameters';
 import { readItemList, readItemRequest } from './parameters';
 import { asNodeError, errorItem } from './transport/errors';
 import type { PaginationConfig } from './transport/pagination';
-import { listPages } from './transport/pagination';
-import type { RequestContext } from './transport/request';
+import { listPages, pageRecords } from './transport/pagination';
+import type { FlextellResult, RequestContext } from './transport/request';
 import { callFlextell, CREDENTIAL_TYPE } from './transport/request';
 import { payloadToItems, shapeOutput } from './transport/response';
 
@@ -61,7 +61,10 @@ export class Flextell implements INodeType {
 	}
 }
 
-/** One input item: one request, or, for a list, its pages until the end or the limit. */
+/**
+ * One input item. Return All: every page of the list. Otherwise exactly one request, as the user
+ * wrote it (path and Query Parameters, nothing added), with a list cut to Limit.
+ */
 async function runItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
@@ -69,31 +72,32 @@ async function runItem(
 ): Promise<IDataObject[]> {
 	const request = readItemRequest(ctx, itemIndex, credentials);
 	const list = readItemList(ctx, itemIndex, request);
-	if (!list) return shapeOutput(await callFlextell(ctx, request.call, request.policy), request.options);
-	return await collectList(ctx, request, list.pagination, list.limit);
+	if (list?.returnAll) return await collectList(ctx, request, list.pagination);
+	const result = await callFlextell(ctx, request.call, request.policy);
+	return list ? firstRecords(result, request.options, list.limit) : shapeOutput(result, request.options);
 }
 
-/**
- * Streams a list's records into one array page by page (no copying of what is already in), and
- * stops fetching as soon as `limit` records are in.
- */
+/** The output of one request, a list cut to its first `limit` records. */
+export function firstRecords(result: FlextellResult, options: ItemRequest['options'], limit: number): IDataObject[] {
+	const records = pageRecords(result.body);
+	if (records === undefined || records.length <= limit) return shapeOutput(result, options);
+	return payloadToItems(records.slice(0, limit), options.splitIntoItems);
+}
+
+/** Streams every page's records into one array (no copying of what is already in). */
 export async function collectList(
 	ctx: RequestContext,
 	request: Pick<ItemRequest, 'call' | 'policy' | 'prefix' | 'options'>,
 	pagination: PaginationConfig,
-	limit: number,
 ): Promise<IDataObject[]> {
 	const records: unknown[] = [];
-	const remaining = () => limit - records.length;
-	for await (const page of listPages(ctx, request.call, request.policy, request.prefix, pagination, { remaining })) {
+	for await (const page of listPages(ctx, request.call, request.policy, request.prefix, pagination)) {
 		if (page.records === undefined) {
 			// Not a list (a single record, an empty answer): shaped as without paging.
 			if (page.number === 1) return shapeOutput(page.result, request.options);
 			break;
 		}
-		const take = Math.min(page.records.length, remaining());
-		for (let i = 0; i < take; i++) records.push(page.records[i]);
-		if (remaining() <= 0) break;
+		for (const record of page.records) records.push(record);
 	}
 	return payloadToItems(records, request.options.splitIntoItems);
 }

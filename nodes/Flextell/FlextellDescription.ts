@@ -142,8 +142,11 @@ export const requestProperties: INodeProperties[] = [
 	},
 ];
 
-/** Adds Concurrency and the pagination options (shown for GET) to the options, in name order. */
+/**
+ * Adds Concurrency and the pagination options to the options, in name order. Paging is for
+ * Return All only (without it the node makes the one request as written), so they show only then.
+ */
 function withListOptions(options: INodeProperties[]): INodeProperties[] {
-	const getOnly = paginationOptions.map((option) => ({ ...option, displayOptions: { show: { '/method': ['GET'] } } }));
+	const getOnly = paginationOptions.map((option) => ({ ...option, displayOptions: { show: { '/method': ['GET'], '/returnAll': [true] } } }));
 	return [...options, concurrencyOption, ...getOnly].sort((a, b) => a.displayName.localeCompare(b.displayName));
 }

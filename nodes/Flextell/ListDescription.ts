@@ -77,7 +77,7 @@ export const paginationOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: PAGINATION_LIMITS.pageSize },
 		default: 100,
-		description: 'How many records to ask for per request',
+		description: 'How many records to ask for per request, unless Query Parameters already set the page size (then that one is sent)',
 	},
 	{
 		displayName: 'Page Size Parameter',

@@ -188,22 +188,22 @@ function bounded(value: unknown, fallback: number, min: number, max: number, lab
 }
 
 /**
- * For a GET (without Full Response): how to page the list and how many records to return
- * (Infinity for Return All). Undefined when the item is a single request.
+ * How a GET (without Full Response) treats a list. Return All: every page, the node adding its
+ * paging parameters where the user did not write them. Otherwise: the one request as written,
+ * its records cut to Limit. Undefined when the item is a single request of another kind.
  */
-export function readItemList(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	request: ItemRequest,
-): { pagination: PaginationConfig; limit: number } | undefined {
+export type ItemList = { returnAll: true; pagination: PaginationConfig } | { returnAll: false; limit: number };
+
+export function readItemList(ctx: IExecuteFunctions, itemIndex: number, request: ItemRequest): ItemList | undefined {
 	if (request.call.method !== 'GET' || request.options.fullResponse) return undefined;
 	const fail = (message: string, description: string): never => {
 		throw new NodeOperationError(ctx.getNode(), `${message} (item ${itemIndex})`, { itemIndex, description });
 	};
-	const options = ctx.getNodeParameter('options', itemIndex, {}) as PaginationOptionValues & IDataObject;
-	const pagination = readPagination(options, fail);
-	if (ctx.getNodeParameter('returnAll', itemIndex, false) === true) return { pagination, limit: Infinity };
+	if (ctx.getNodeParameter('returnAll', itemIndex, false) === true) {
+		const options = ctx.getNodeParameter('options', itemIndex, {}) as PaginationOptionValues & IDataObject;
+		return { returnAll: true, pagination: readPagination(options, fail) };
+	}
 	const limit = Number(ctx.getNodeParameter('limit', itemIndex, LIST_DEFAULTS.limit));
 	if (!Number.isInteger(limit) || limit < 1) fail(`The Limit must be a whole number of at least 1`, `Field: Limit. It is ${String(limit)}.`);
-	return { pagination, limit };
+	return { returnAll: false, limit };
 }

@@ -355,7 +355,7 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 			for (let i = 1; i < items.length; i++) expect(items[i].id > items[i - 1].id).toBe(true);
 		};
 
-		test('cursor (default scheme): 1 234 items in 13 requests; Limit 120 stops after 50 + 50 + 20', async () => {
+		test('cursor (default scheme): 1 234 items in 13 requests; Limit 120 cuts one request of limit=150', async () => {
 			const t0 = Date.now();
 			sb.seed('contacts', COUNT);
 			const r = await execute(WF.returnAllCursor.id);
@@ -367,11 +367,11 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 			expect(all[0].query.cursor).toBeUndefined();
 			expect(all.slice(1).every((/** @type {any} */ e) => typeof e.query.cursor === 'string' && e.query.cursor.length > 0)).toBe(true);
 			expect(all.every((/** @type {any} */ e) => e.status === 200)).toBe(true);
-			// "First 120" (Limit 120, pages of 50, run once): exactly 120, the oldest, in 3 requests
+			// "First 120" (Limit 120, the user's limit=150, run once): exactly 120, the oldest, in 1 request as written
 			const first = n8n.nodeItems(r.result, 'First 120');
 			expect(first.map((/** @type {any} */ i) => i.index)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
-			expect(reqs.slice(13).map((/** @type {any} */ e) => e.query.limit)).toEqual(['50', '50', '20']);
-			expect(reqs).toHaveLength(16);
+			expect(reqs.slice(13).map((/** @type {any} */ e) => e.query)).toEqual([{ limit: '150' }]);
+			expect(reqs).toHaveLength(14);
 			notes.push(`Return All (cursor): ${COUNT} items, execute took ${r.ms} ms`);
 			time('Return All 1 234 (cursor) + Limit 120', t0);
 		}, 180_000);

@@ -138,40 +138,108 @@ describe('Return All', () => {
 	});
 });
 
-describe('Limit', () => {
-	it('stops fetching as soon as enough records are in, asking only for what is missing', async () => {
-		seedNumbered(1000);
+describe('Return All: paging parameters the user wrote are sent as written', () => {
+	it("the user's own limit is the page size of every request", async () => {
+		seedNumbered(25);
 		const { credentials } = connectedCredential(sb);
 		const { items, error } = await runNode({
 			credentials,
-			parameters: { method: 'GET', path: 'contacts', returnAll: false, limit: 120, options: { pageSize: 50 } },
+			parameters: {
+				method: 'GET',
+				path: 'contacts',
+				returnAll: true,
+				queryParameters: { parameters: [{ name: 'limit', value: '7' }] },
+				options: { pageSize: 100 },
+			},
 		});
 		expect(error).toBeUndefined();
-		expect(names(items)).toEqual(range(120));
-		expect(apiRequests(sb).map((r) => r.query.limit)).toEqual(['50', '50', '20']);
+		expect(names(items)).toEqual(range(25));
+		expect(apiRequests(sb).map((r) => r.query.limit)).toEqual(['7', '7', '7', '7']);
 	});
 
-	it('defaults to 50 records in one request', async () => {
-		seedNumbered(300);
-		const { credentials } = connectedCredential(sb);
-		const { items } = await runNode({ credentials, parameters: { method: 'GET', path: 'contacts' } });
-		expect(items).toHaveLength(50);
-		expect(apiRequests(sb).map((r) => r.query.limit)).toEqual(['50']);
-	});
-
-	it('page numbers: keeps one page size and cuts the last page', async () => {
+	it("page numbers: the user's page and per_page are where the list starts and its page size", async () => {
 		sb.configure({ pagination: 'page' });
-		seedNumbered(300);
+		seedNumbered(25);
+		const { credentials } = connectedCredential(sb);
+		const { items, error } = await runNode({
+			credentials,
+			parameters: {
+				method: 'GET',
+				path: 'contacts',
+				returnAll: true,
+				queryParameters: { parameters: [{ name: 'per_page', value: '10' }, { name: 'page', value: '2' }] },
+				options: { pagination: 'page', pageSize: 100 },
+			},
+		});
+		expect(error).toBeUndefined();
+		expect(names(items)).toEqual(range(25).slice(10));
+		expect(apiRequests(sb).map((r) => r.target.replace(/^.*\?/, ''))).toEqual(['per_page=10&page=2', 'per_page=10&page=3']);
+	});
+});
+
+describe('Return All off: one request exactly as written, Limit trims it', () => {
+	it('a GET of one record goes out as written: no query added', async () => {
+		const [record] = sb.seed('contacts', [{ name: 'Ada' }]);
+		const { credentials } = connectedCredential(sb);
+		const { items, error } = await runNode({ credentials, parameters: { method: 'GET', path: `contacts/${record.id}` } });
+		expect(error).toBeUndefined();
+		expect(items.map((i) => i.json.name)).toEqual(['Ada']);
+		expect(apiRequests(sb).map((r) => r.target)).toEqual([`/api/v0.0.1/contacts/${record.id}`]);
+	});
+
+	it("the user's limit is honoured: limit=3 under the default Limit of 50 is one request and 3 items", async () => {
+		seedNumbered(10);
 		const { credentials } = connectedCredential(sb);
 		const { items } = await runNode({
 			credentials,
-			parameters: { method: 'GET', path: 'contacts', limit: 150, options: { pagination: 'page', pageSize: 100 } },
+			parameters: { method: 'GET', path: 'contacts', queryParameters: { parameters: [{ name: 'limit', value: '3' }] } },
 		});
-		expect(names(items)).toEqual(range(150));
-		expect(apiRequests(sb).map((r) => [r.query.page, r.query.per_page])).toEqual([
-			['1', '100'],
-			['2', '100'],
-		]);
+		expect(names(items)).toEqual(range(3));
+		expect(apiRequests(sb).map((r) => r.target)).toEqual(['/api/v0.0.1/contacts?limit=3']);
+	});
+
+	it('Limit cuts the records of the one answer and never asks for more', async () => {
+		seedNumbered(300);
+		const { credentials } = connectedCredential(sb);
+		const { items, error } = await runNode({
+			credentials,
+			parameters: {
+				method: 'GET',
+				path: 'contacts',
+				limit: 120,
+				queryParameters: { parameters: [{ name: 'limit', value: '200' }, { name: 'sort', value: 'created_at' }] },
+				options: { pageSize: 50, pagination: 'page' },
+			},
+		});
+		expect(error).toBeUndefined();
+		expect(names(items)).toEqual(range(120));
+		// the pagination options are for Return All: they add nothing here
+		expect(apiRequests(sb).map((r) => r.target)).toEqual(['/api/v0.0.1/contacts?limit=200&sort=created_at']);
+	});
+
+	it("defaults to Limit 50 of what the API's own page size returns, in one request", async () => {
+		seedNumbered(300);
+		const { credentials } = connectedCredential(sb);
+		const { items } = await runNode({ credentials, parameters: { method: 'GET', path: 'contacts' } });
+		expect(names(items)).toEqual(range(50));
+		expect(apiRequests(sb).map((r) => r.target)).toEqual(['/api/v0.0.1/contacts']);
+	});
+
+	it('an answer shorter than Limit is returned whole, without a second request', async () => {
+		seedNumbered(150);
+		const { credentials } = connectedCredential(sb);
+		const { items } = await runNode({ credentials, parameters: { method: 'GET', path: 'contacts', limit: 120 } });
+		// the sandbox's own page size is 100 and it offers a next cursor: Limit does not follow it
+		expect(items).toHaveLength(100);
+		expect(apiRequests(sb)).toHaveLength(1);
+	});
+
+	it('Split Into Items off: one item holding the first Limit records', async () => {
+		seedNumbered(30);
+		const { credentials } = connectedCredential(sb);
+		const { items } = await runNode({ credentials, parameters: { method: 'GET', path: 'contacts', limit: 5, options: { splitIntoItems: false } } });
+		expect(items).toHaveLength(1);
+		expect((items[0].json.data as Array<{ n: number }>).map((r) => r.n)).toEqual(range(5));
 	});
 });
 

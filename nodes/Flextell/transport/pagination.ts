@@ -9,6 +9,10 @@
  *   stays below the credential's origin and API prefix (the token never leaves the Flextell host).
  * - off:    one request.
  *
+ * Paging is for Return All only (the node sends any other GET exactly as written). Paging
+ * parameters the user wrote in Query Parameters are sent as written and never replaced: their
+ * page size is the page size, their page number or cursor is where the list starts.
+ *
  * The pure parts (reading cursors and links, planning the next request) are exported for unit
  * tests; `listPages` runs the requests, each one through `callFlextell` (so the shared 429 gate,
  * retries and error mapping apply to every page), and yields the pages one at a time so callers
@@ -202,7 +206,10 @@ export async function* listPages(
 ): AsyncGenerator<ListPage, void, undefined> {
 	const sizeParameter = pageSizeParameterOf(config);
 	const userQuery = first.qs ?? {};
+	// A paging parameter the user wrote is sent as written (withQuery never replaces it); its
+	// value only tells the planner what page size and first page to expect.
 	const userSize = positiveInteger(userQuery[sizeParameter]);
+	const userPage = config.mode === 'page' ? positiveInteger(userQuery[config.pageParameter]) : undefined;
 	// Page numbers only line up when every page has the same size: fix it for the whole list.
 	const fixedSize = userSize ?? Math.max(1, Math.min(config.pageSize, options.remaining?.() ?? config.pageSize));
 	const sizeFor = (): number => {
@@ -210,8 +217,8 @@ export async function* listPages(
 		return Math.max(1, Math.min(config.pageSize, options.remaining?.() ?? config.pageSize));
 	};
 
-	const state: PagingState = { pages: 0, pageNumber: 1, url: first.url };
-	let call: FlextellCall = withQuery(first, config, sizeParameter, config.mode === 'page' ? { page: 1, size: fixedSize } : { size: sizeFor() });
+	const state: PagingState = { pages: 0, pageNumber: userPage ?? 1, url: first.url };
+	let call: FlextellCall = withQuery(first, config, sizeParameter, config.mode === 'page' ? { page: userPage === undefined ? 1 : undefined, size: fixedSize } : { size: sizeFor() });
 
 	for (;;) {
 		state.pages += 1;
@@ -263,9 +270,12 @@ function withQuery(
 	paging: { size: number; cursor?: string; page?: number },
 ): FlextellCall {
 	if (config.mode === 'off') return first;
+	// The user's page size is kept as written; the page number and cursor move on from the first
+	// request's (the user's, if written) to the next page's.
 	const qs: IDataObject = { ...first.qs, [sizeParameter]: first.qs?.[sizeParameter] ?? String(paging.size) };
-	if (config.mode === 'page') qs[config.pageParameter] = String(paging.page ?? 1);
-	else if (paging.cursor !== undefined) qs[config.cursorParameter] = paging.cursor;
+	if (config.mode === 'page') {
+		if (paging.page !== undefined) qs[config.pageParameter] = String(paging.page);
+	} else if (paging.cursor !== undefined) qs[config.cursorParameter] = paging.cursor;
 	return { ...first, qs };
 }
 
