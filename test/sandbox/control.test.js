@@ -17,7 +17,7 @@ beforeEach(() => sb.reset());
 const control = (endpoint, json) => client.request('POST', `/_sandbox/${endpoint}`, json === undefined ? {} : { json });
 
 describe('the request log', () => {
-	test('one record per request with seq, time, method, path, query, headers, body, status, token, early, fault', async () => {
+	test('one record per request with seq, time, method, path, target, query, headers, body, status, token, early, fault', async () => {
 		const { access_token } = sb.issueToken();
 		const before = Date.now();
 		await client.api('POST', '/contacts?notify=yes', { token: access_token, json: { name: 'Ada' }, headers: { 'x-trace': 't1' } });
@@ -27,6 +27,7 @@ describe('the request log', () => {
 			time: expect.any(Number),
 			method: 'POST',
 			path: '/api/v0.0.1/contacts',
+			target: '/api/v0.0.1/contacts?notify=yes',
 			query: { notify: 'yes' },
 			headers: expect.objectContaining({ 'x-trace': 't1', authorization: `Bearer ${access_token}` }),
 			body: { name: 'Ada' },
