@@ -3,9 +3,11 @@
  * sandbox over HTTPS; and concurrency 1 vs 8 with 100 ms of sandbox latency per request.
  * Run with `node bench/run.js`. Figures are printed as "BENCH {json}" lines.
  */
+import { apiRequests, openSandbox } from '../scripts/lib/sandbox';
+// The node runs in n8n's engine through the engine tests' runner: what this bench measures.
 import { runNode } from '../test/engine/harness';
 import type { Sandbox } from '../test/engine/sandbox-fixture';
-import { apiRequests, connectedCredential, freshGates, openSandbox } from '../test/engine/sandbox-fixture';
+import { connectedCredential, freshGates } from '../test/engine/sandbox-fixture';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
@@ -32,7 +34,7 @@ async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakR
 
 let sb: Sandbox;
 beforeAll(async () => {
-	sb = await openSandbox({ maxPageSize: 1000 });
+	sb = (await openSandbox({ maxPageSize: 1000, lifetimeSeconds: 600 })) as unknown as Sandbox;
 });
 afterAll(async () => await sb.close());
 beforeEach(() => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @ts-check
 // `npm run bench`: the Flextell node against n8n's HTTP Request node and a plain axios + axios-retry
-// script, side by side, in one run against the same sandbox configuration (issue 5).
+// script, side by side, in one run against the same sandbox configuration.
 //
 //   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall]
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
@@ -23,6 +23,8 @@ const path = require('node:path');
 const { startSandbox } = require('../sandbox');
 const { ensureN8n, DEFAULT_VERSION } = require('../scripts/ensure-n8n');
 const n8n = require('../scripts/lib/n8n');
+const { parseArgs } = require('../scripts/lib/args');
+const { apiRequests } = require('../scripts/lib/sandbox');
 const wf = require('./lib/workflows');
 const { sampleProcess, cpuBetween, rssWindow, now } = require('./lib/proc');
 const report = require('./lib/report');
@@ -32,22 +34,7 @@ const ROOT = n8n.ROOT;
 // ---------------------------------------------------------------------------------------------
 // Arguments and sizes
 
-/** @param {string[]} argv */
-function parseArgs(argv) {
-	/** @type {Record<string, string|boolean>} */
-	const a = {};
-	for (let i = 0; i < argv.length; i++) {
-		const m = /^--(no-)?([^=]+)(?:=(.*))?$/.exec(argv[i]);
-		if (!m) throw new Error(`Unknown argument ${argv[i]}`);
-		if (m[1]) a[m[2]] = false;
-		else if (m[3] !== undefined) a[m[2]] = m[3];
-		else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) a[m[2]] = argv[++i];
-		else a[m[2]] = true;
-	}
-	return a;
-}
-
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), { flags: ['quick'] });
 const QUICK = args.quick === true;
 const SIZES = QUICK
 	? { rateItems: 60, limit: 20, windowSeconds: 2, costItems: 300, returnAll: [2_000, 10_000], reps: 1 }
@@ -175,7 +162,7 @@ function outputCount(result) {
 }
 
 function apiLog() {
-	return sb.log.filter((/** @type {any} */ r) => !r.control && typeof r.path === 'string' && r.path.startsWith('/api/')).sort((/** @type {any} */ a, /** @type {any} */ b) => a.seq - b.seq);
+	return apiRequests(sb).sort((/** @type {any} */ a, /** @type {any} */ b) => a.seq - b.seq);
 }
 
 /**

@@ -17,13 +17,13 @@
 // 5. starts `n8n start`, sets up the owner account (unless --no-owner), prints the editor URL and
 //    stays up until Ctrl-C (SIGINT/SIGTERM), then stops n8n and the sandbox.
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
 const { ensureN8n, DEFAULT_VERSION } = require('./ensure-n8n');
 const n8n = require('./lib/n8n');
+const { control, startSandboxChild } = require('./lib/sandbox');
 
 const OWNER = n8n.DEMO_OWNER;
 const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
@@ -46,60 +46,6 @@ function parseArgs(argv) {
 
 /** @param {string} msg */
 const say = (msg) => process.stdout.write(`[demo] ${msg}\n`);
-
-/**
- * POST to the sandbox's control API over HTTPS, trusting its certificate (and only it) for this call.
- * @param {{ url: string, certPath: string }} sb @param {string} p @param {unknown} body
- */
-function control(sb, p, body) {
-	const https = require('node:https');
-	const data = JSON.stringify(body);
-	return new Promise((resolve, reject) => {
-		const req = https.request(
-			`${sb.url}/_sandbox/${p}`,
-			{ method: 'POST', ca: fs.readFileSync(sb.certPath), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }, timeout: 10_000 },
-			(res) => {
-				let text = '';
-				res.on('data', (d) => (text += d));
-				res.on('end', () => {
-					if ((res.statusCode ?? 500) >= 300) reject(new Error(`sandbox control ${p}: ${res.statusCode} ${text}`));
-					else resolve(text ? JSON.parse(text) : {});
-				});
-			},
-		);
-		req.on('error', reject);
-		req.on('timeout', () => req.destroy(new Error(`sandbox control ${p}: timeout`)));
-		req.end(data);
-	});
-}
-
-/**
- * Starts the sandbox CLI as a child and waits for its JSON line.
- * @param {{ port: number, logFile: string, certPath?: string }} o
- */
-function startSandboxChild(o) {
-	return new Promise((resolve, reject) => {
-		const args = [path.join(n8n.ROOT, 'sandbox', 'cli.js'), '--port', String(o.port), '--rate-limit', '10/2', '--lifetime', String(7 * 24 * 3600)];
-		const log = fs.openSync(o.logFile, 'a');
-		// stdin stays open: the sandbox stops by itself when it closes (i.e. when the demo dies).
-		const child = spawn(process.execPath, args, { cwd: n8n.ROOT, stdio: ['pipe', 'pipe', log] });
-		n8n.children.add(child);
-		const rl = readline.createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stdout) });
-		const timer = setTimeout(() => reject(new Error('the sandbox did not report ready within 30 s')), 30_000);
-		rl.once('line', (line) => {
-			clearTimeout(timer);
-			try {
-				resolve({ child, info: JSON.parse(line) });
-			} catch (e) {
-				reject(new Error(`unexpected sandbox output: ${line}`));
-			}
-		});
-		child.once('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`the sandbox exited (${code}) before it was ready; see ${o.logFile}`));
-		});
-	});
-}
 
 /** Demo data: contacts for examples 02-04, tickets for example 01. */
 function seedData() {
@@ -167,14 +113,13 @@ async function main() {
 
 	try {
 		const sandboxPort = args['sandbox-port'] !== undefined ? Number(args['sandbox-port']) : await n8n.freePort();
-		const { child: sandbox, info: sb } = /** @type {any} */ (await startSandboxChild({ port: sandboxPort, logFile: path.join(userFolder, 'sandbox.log') }));
-		cleanups.push(async () => {
-			if (sandbox.exitCode !== null) return;
-			const exited = new Promise((r) => sandbox.once('exit', r));
-			sandbox.kill('SIGTERM');
-			await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-			if (sandbox.exitCode === null) sandbox.kill('SIGKILL');
+		const sandbox = await startSandboxChild({
+			port: sandboxPort,
+			logFile: path.join(userFolder, 'sandbox.log'),
+			args: ['--rate-limit', '10/2', '--lifetime', String(7 * 24 * 3600)],
 		});
+		cleanups.push(sandbox.stop);
+		const sb = sandbox.info;
 		say(`sandbox: ${sb.baseUrl} (certificate ${sb.certPath}, rate limit 10 requests / 2 s per token)`);
 		const data = seedData();
 		await control(sb, 'seed', { collection: 'contacts', records: data.contacts });

@@ -2,7 +2,8 @@
 // Workflows the benchmark imports into the real n8n: the same work done by the Flextell node and
 // by n8n's HTTP Request node (same credential, as a predefined credential type).
 'use strict';
-const { NODE_TYPE, CREDENTIAL_TYPE, fixedId } = require('../../scripts/lib/n8n');
+const { NODE_TYPE, CREDENTIAL_TYPE } = require('../../scripts/lib/n8n');
+const { fixedId, manualWorkflow } = require('../../scripts/lib/workflows');
 
 const CREDENTIAL = { id: 'flextellBench0001', name: 'Flextell sandbox (bench)' };
 const credentials = () => ({ [CREDENTIAL_TYPE]: { ...CREDENTIAL } });
@@ -18,22 +19,7 @@ const SPLIT = 'Split pages';
  * A chain of nodes behind a Manual Trigger, as an importable workflow.
  * @param {string} name @param {any[]} nodes
  */
-function workflow(name, nodes) {
-	const trigger = { id: uid(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
-	const all = [trigger, ...nodes].map((n, i) => ({ ...n, position: [i * 220, 0] }));
-	/** @type {Record<string, any>} */
-	const connections = {};
-	for (let i = 0; i < all.length - 1; i++) connections[all[i].name] = { main: [[{ node: all[i + 1].name, type: 'main', index: 0 }]] };
-	return {
-		id: fixedId(`bench:${name}`),
-		name: `bench: ${name}`,
-		active: false,
-		nodes: all,
-		connections,
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
-}
+const workflow = (name, nodes) => manualWorkflow(fixedId(`bench:${name}`), `bench: ${name}`, nodes);
 
 /**
  * Input items { id } without a Code node (no task runner): a Set node with the ids as JSON, then Split Out.

@@ -5,47 +5,22 @@
 // Nothing here is imported by shipped code (nodes/, credentials/).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { CREDENTIAL_TYPE, credentialRecord } = require('./credential');
+const { children, freePort, killTree, startProcess, waitFor } = require('./processes');
+const { fixedId } = require('./workflows');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = 'n8n-nodes-flextell';
 const NODE_TYPE = `${PACKAGE_NAME}.flextell`;
-const CREDENTIAL_TYPE = 'flextellOAuth2Api';
-
-/** All child processes started through this module; killed when this process exits. */
-const children = new Set();
-process.once('exit', () => {
-	for (const c of children) {
-		try {
-			process.kill(-c.pid, 'SIGKILL');
-		} catch {
-			try {
-				c.kill('SIGKILL');
-			} catch {}
-		}
-	}
-});
-
-/** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer();
-		s.unref();
-		s.on('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const a = s.address();
-			const port = typeof a === 'object' && a ? a.port : 0;
-			s.close(() => resolve(port));
-		});
-	});
-}
 
 /**
- * Environment for quiet, offline, parseable n8n runs (see shared notes/real-n8n.md).
+ * Environment for quiet, offline, parseable n8n runs: no telemetry, version checks, templates or
+ * banners (each would reach for the internet); JSON log lines at info level (the run's result is one
+ * of them); the task runner's broker on a port of its own (its default, 5679, clashes between n8n
+ * processes on one machine).
  * @param {{ userFolder: string, certPath?: string, brokerPort: number, port?: number, version?: string, extra?: Record<string,string> }} o
  */
 function n8nEnv(o) {
@@ -126,80 +101,44 @@ function runN8n(install, args, o) {
 	});
 }
 
-/** @param {import('node:child_process').ChildProcess} child @param {NodeJS.Signals} sig */
-function killTree(child, sig) {
-	if (child.pid === undefined) return;
-	try {
-		process.kill(-child.pid, sig); // the child leads its own process group (detached)
-	} catch {
-		try {
-			child.kill(sig);
-		} catch {}
-	}
-}
-
 /**
  * Starts `n8n start` and waits until its REST API answers. stop() sends SIGTERM, then SIGKILL after graceMs.
  * @param {{ node: string, n8nBin: string }} install
  * @param {{ env: Record<string,string>, readyTimeoutMs?: number, onOutput?: (chunk: string) => void }} o
  */
 async function startN8n(install, o) {
-	const port = Number(o.env.N8N_PORT);
-	const child = spawn(install.node, [install.n8nBin, 'start'], {
-		env: o.env,
-		cwd: o.env.N8N_USER_FOLDER,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		detached: true,
-	});
-	children.add(child);
-	let output = '';
-	const onData = (/** @type {Buffer} */ d) => {
-		output += d;
-		if (output.length > 2_000_000) output = output.slice(-1_000_000);
-		o.onOutput?.(String(d));
-	};
-	child.stdout.on('data', onData);
-	child.stderr.on('data', onData);
-	let exited = false;
-	const exitPromise = new Promise((resolve) =>
-		child.on('close', (code, signal) => {
-			exited = true;
-			children.delete(child);
-			resolve({ code, signal });
-		}),
-	);
-	const url = `http://localhost:${port}`;
-	const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
-	for (;;) {
-		if (exited) throw new Error(`n8n start exited early:\n${output.slice(-4000)}`);
-		if (Date.now() > deadline) {
-			killTree(child, 'SIGKILL');
-			throw new Error(`n8n did not answer /healthz within the time limit:\n${output.slice(-4000)}`);
-		}
-		try {
-			// /healthz and /rest/settings answer before the controllers are registered; GET /rest/login
-			// first answers 200 with an HTML "n8n is starting up" page, then an HTML 404, and only
-			// when the controllers are there JSON: 401 (no session) or 200.
-			const r = await fetch(`http://127.0.0.1:${port}/rest/login`, { signal: AbortSignal.timeout(2000) });
-			const json = /application\/json/.test(r.headers.get('content-type') ?? '');
-			await r.arrayBuffer();
-			if (json && (r.status === 401 || r.status === 200)) break;
-		} catch {}
-		await new Promise((r) => setTimeout(r, 250));
+	const base = `http://127.0.0.1:${o.env.N8N_PORT}`;
+	const server = await startN8nProcess(install, ['start'], { ...o, what: `n8n's REST API at ${base}`, ready: () => restApiAnswers(base) });
+	return { ...server, url: `http://localhost:${o.env.N8N_PORT}` };
+}
+
+/**
+ * Starts a long-running n8n command (`start`, `worker`) as a managed child and waits until ready()
+ * says so (it fails at once when the process exits first). stop() sends SIGTERM, then SIGKILL after graceMs.
+ * @param {{ node: string, n8nBin: string }} install @param {string[]} args
+ * @param {{ env: Record<string,string>, what: string, ready: () => Promise<boolean>, readyTimeoutMs?: number, onOutput?: (chunk: string) => void }} o
+ */
+async function startN8nProcess(install, args, o) {
+	const proc = startProcess(install.node, [install.n8nBin, ...args], { env: o.env, cwd: o.env.N8N_USER_FOLDER, onOutput: o.onOutput });
+	try {
+		await waitFor(
+			o.what,
+			async () => {
+				if (proc.exited()) throw new Error(`n8n ${args[0]} exited early`);
+				return await o.ready();
+			},
+			{ timeoutMs: o.readyTimeoutMs ?? 120_000 },
+		);
+	} catch (e) {
+		killTree(proc.child, 'SIGKILL');
+		throw new Error(`${e instanceof Error ? e.message : e}:\n${proc.output().slice(-4000)}`);
 	}
 	return {
-		child,
-		url,
-		output: () => output,
-		exited: exitPromise,
+		child: proc.child,
+		output: proc.output,
+		exited: proc.exit,
 		/** @param {number} [graceMs] */
-		async stop(graceMs = 15_000) {
-			if (exited) return;
-			killTree(child, 'SIGTERM');
-			const t = setTimeout(() => killTree(child, 'SIGKILL'), graceMs);
-			await exitPromise;
-			clearTimeout(t);
-		},
+		stop: (graceMs = 15_000) => proc.stop('SIGTERM', graceMs),
 	};
 }
 
@@ -248,35 +187,6 @@ function packPackage() {
 }
 
 /**
- * A credential record for `n8n import:credentials` (plain data; n8n encrypts it on import).
- * @param {{ id: string, name: string, sandbox: { baseUrl: string, authorizeUrl?: string, url?: string, tokenUrl: string, clientId: string, clientSecret: string },
- *           tokens?: { access_token: string, refresh_token?: string }, baseUrl?: string, apiVersion?: string }} o
- */
-function credentialRecord(o) {
-	const sb = o.sandbox;
-	return {
-		id: o.id,
-		name: o.name,
-		type: CREDENTIAL_TYPE,
-		data: {
-			grantType: 'authorizationCode',
-			authUrl: sb.authorizeUrl ?? `${sb.url}/oauth/authorize`,
-			accessTokenUrl: sb.tokenUrl,
-			clientId: sb.clientId,
-			clientSecret: sb.clientSecret,
-			scope: 'read write',
-			authQueryParameters: '',
-			authentication: 'header',
-			baseUrl: o.baseUrl ?? sb.baseUrl,
-			apiVersion: o.apiVersion ?? 'v0.0.1',
-			...(o.tokens
-				? { oauthTokenData: { access_token: o.tokens.access_token, refresh_token: o.tokens.refresh_token, token_type: 'Bearer' } }
-				: {}),
-		},
-	};
-}
-
-/**
  * Finds the result of `n8n execute --rawOutput` in its stdout (JSON log format: the record whose
  * message parses to `{ data: { resultData } }`; plain format: the JSON document printed).
  * @param {string} stdout
@@ -320,24 +230,30 @@ function nodeItems(result, nodeName, outputIndex = 0) {
 }
 
 /**
- * Waits until n8n's REST controllers answer: GET /rest/login with a JSON 401 (no session) or 200.
+ * Whether n8n's REST controllers answer: GET /rest/login gives JSON 401 (no session) or 200.
  * While n8n starts, the same URL first gives 200 with the HTML page "n8n is starting up. Please
- * wait", then an HTML 404, and only then JSON (measured on 2.40.7). startN8n() waits for the
- * same; this stays for callers that restart n8n or talk to an n8n they did not start.
+ * wait", then an HTML 404, and only then JSON (measured on 2.40.7); /healthz and /rest/settings
+ * answer before the controllers are registered.
+ * @param {string} base e.g. http://127.0.0.1:5678
+ */
+async function restApiAnswers(base) {
+	try {
+		const r = await fetch(`${base}/rest/login`, { signal: AbortSignal.timeout(2000) });
+		const json = /application\/json/.test(r.headers.get('content-type') ?? '');
+		await r.arrayBuffer();
+		return json && (r.status === 401 || r.status === 200);
+	} catch {
+		return false; // not listening yet
+	}
+}
+
+/**
+ * Waits until n8n's REST controllers answer (restApiAnswers). startN8n() waits for the same; this
+ * is for callers that restart n8n or talk to an n8n they did not start.
  * @param {string} base e.g. http://127.0.0.1:5678 @param {number} [timeoutMs]
  */
 async function waitForRestApi(base, timeoutMs = 120_000) {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			const r = await fetch(`${base}/rest/login`, { signal: AbortSignal.timeout(2000) });
-			const json = /application\/json/.test(r.headers.get('content-type') ?? '');
-			await r.arrayBuffer();
-			if (json && (r.status === 401 || r.status === 200)) return;
-		} catch {}
-		if (Date.now() > deadline) throw new Error(`n8n's REST API at ${base} did not answer within ${timeoutMs} ms`);
-		await new Promise((r) => setTimeout(r, 250));
-	}
+	await waitFor(`n8n's REST API at ${base}`, () => restApiAnswers(base), { timeoutMs });
 }
 
 const DEMO_OWNER = { email: 'demo@example.com', firstName: 'Demo', lastName: 'User', password: 'Flextell-demo-1' };
@@ -369,11 +285,6 @@ async function ownerSession(base, owner = DEMO_OWNER) {
 		.filter((c) => c.startsWith('n8n-auth='))
 		.join('; ');
 	return { state, headers: { cookie, 'browser-id': browserId } };
-}
-
-/** A fixed 16-character id derived from a name (n8n ids are 16 alphanumerics). @param {string} name */
-function fixedId(name) {
-	return crypto.createHash('sha1').update(name).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
 }
 
 /**
@@ -454,6 +365,7 @@ module.exports = {
 	n8nEnv,
 	runN8n,
 	startN8n,
+	startN8nProcess,
 	killTree,
 	installPackage,
 	packPackage,
@@ -466,6 +378,7 @@ module.exports = {
 	DEMO_OWNER,
 	activateArgs,
 	waitForRestApi,
+	restApiAnswers,
 	sqliteQuery,
 	readExecutions,
 	savedNodeItems,

@@ -9,6 +9,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { n8nPaths, isInstalled, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
 const n8n = require('../../scripts/lib/n8n');
+const { apiRequests } = require('../../scripts/lib/sandbox');
+const processes = require('../../scripts/lib/processes');
 const { CRED, WF } = require('./workflows');
 
 const VERSION = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION;
@@ -76,20 +78,10 @@ function expectSuccess(r) {
 }
 
 /** API requests (not control, not OAuth) in the sandbox's log. */
-function apiLog() {
-	return sb.log.filter((/** @type {any} */ e) => !e.control && e.path.startsWith('/api/'));
-}
+const apiLog = () => apiRequests(sb);
 
-/** Waits until check() returns a truthy value (checked every 500 ms); fails after timeoutMs. @template T @param {string} what @param {() => T} check @param {number} timeoutMs @returns {Promise<NonNullable<T>>} */
-async function waitFor(what, check, timeoutMs) {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const v = check();
-		if (v) return /** @type {NonNullable<T>} */ (v);
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 500));
-	}
-}
+/** Waits until check() returns a truthy value (checked every 500 ms). @template T @param {string} what @param {() => T} check @param {number} timeoutMs */
+const waitFor = (what, check, timeoutMs) => processes.waitFor(what, check, { timeoutMs, intervalMs: 500 });
 
 /** List requests (GET /api/v0.0.1/contacts) in the sandbox's log, oldest first. */
 function listRequests() {
@@ -313,7 +305,7 @@ describe(`n8n ${VERSION} (real, via its CLI) + Flextell sandbox`, () => {
 		expectSuccess(r);
 		expect(n8n.nodeItems(r.result, 'List')).toHaveLength(1);
 		const all = sb.log.filter((/** @type {any} */ e) => !e.control);
-		const api = all.filter((/** @type {any} */ e) => e.path.startsWith('/api/'));
+		const api = apiLog();
 		const refreshCall = all.find((/** @type {any} */ e) => e.path === '/oauth/token');
 		expect(api[0].status).toBe(401);
 		expect(api[0].headers.authorization).toBe(`Bearer ${old.access_token}`);

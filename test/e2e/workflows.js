@@ -2,6 +2,7 @@
 // Workflows for the e2e suite (built in code so that ids and credentials stay consistent).
 'use strict';
 const { NODE_TYPE, PACKAGE_NAME } = require('../../scripts/lib/n8n');
+const { manualWorkflow } = require('../../scripts/lib/workflows');
 
 const CRED = {
 	main: { id: 'flextellSandbox1', name: 'Flextell sandbox' }, // the one the examples reference
@@ -28,18 +29,8 @@ function flextell(name, parameters, o = {}) {
 	};
 }
 
-/** A linear workflow: Manual trigger → nodes[0] → nodes[1] → … @param {string} id @param {string} name @param {any[]} nodes */
-function chain(id, name, nodes) {
-	const trigger = { id: uid(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [-240, 0], parameters: {} };
-	const all = [trigger, ...nodes];
-	all.forEach((n, i) => (n.position = [i * 240 - 240, 0]));
-	/** @type {Record<string, any>} */
-	const connections = {};
-	for (let i = 0; i < all.length - 1; i++) {
-		connections[all[i].name] = { main: [[{ node: all[i + 1].name, type: 'main', index: 0 }]] };
-	}
-	return { id, name, active: false, nodes: all, connections, settings: { executionOrder: 'v1' }, pinData: {} };
-}
+/** A linear workflow: Manual trigger → nodes[0] → nodes[1] → … */
+const chain = manualWorkflow;
 
 /** Return All over every page of a list with the given pagination scheme, 100 per page. @param {string} id @param {'cursor'|'page'|'link'} scheme */
 const returnAll = (id, scheme) =>

@@ -27,9 +27,10 @@ import type {
 import { createRunExecutionData, ICredentialsHelper, Workflow } from 'n8n-workflow';
 
 import { Flextell } from '../../nodes/Flextell/Flextell.node';
+import { CREDENTIAL_TYPE, credentialData } from '../../scripts/lib/credential';
 
 export const NODE_TYPE = 'n8n-nodes-flextell.flextell';
-export const CREDENTIAL_TYPE = 'flextellOAuth2Api';
+export { CREDENTIAL_TYPE };
 
 const nodeTypeInstances: Record<string, INodeType> = { [NODE_TYPE]: new Flextell() };
 
@@ -118,19 +119,7 @@ export function flextellCredential(options: {
 	apiVersion?: string;
 	authentication?: 'header' | 'body';
 }): ICredentialDataDecryptedObject {
-	return {
-		grantType: 'authorizationCode',
-		authUrl: options.tokenUrl.replace(/token$/, 'authorize'),
-		accessTokenUrl: options.tokenUrl,
-		clientId: options.clientId,
-		clientSecret: options.clientSecret,
-		scope: 'read write',
-		authQueryParameters: '',
-		authentication: options.authentication ?? 'header',
-		baseUrl: options.baseUrl,
-		apiVersion: options.apiVersion ?? 'v0.0.1',
-		oauthTokenData: { token_type: 'Bearer', ...options.tokens },
-	};
+	return credentialData(options) as ICredentialDataDecryptedObject;
 }
 
 export interface RunOptions {

@@ -2,11 +2,9 @@
  * A sandbox per test file, on the certificate `npm test` made and told Node to trust
  * (NODE_EXTRA_CA_CERTS), plus a credential connected to it.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startSandbox } = require('../../sandbox');
-
 import { resetGates } from '../../nodes/Flextell/transport/rate-gate';
 import { flextellCredential, MemoryCredentialsHelper } from './harness';
+import * as sandboxLib from '../../scripts/lib/sandbox';
 
 export interface Sandbox {
 	url: string;
@@ -30,7 +28,7 @@ export async function openSandbox(config: object = {}): Promise<Sandbox> {
 	if (!process.env.FLEXTELL_SANDBOX_CERT_DIR) {
 		throw new Error('Run the tests with `npm test`: it makes the sandbox certificate and trusts it.');
 	}
-	return await startSandbox({ port: 0, quiet: true, certDir: process.env.FLEXTELL_SANDBOX_CERT_DIR, lifetimeSeconds: 600, ...config });
+	return (await sandboxLib.openSandbox({ lifetimeSeconds: 600, ...config })) as unknown as Sandbox;
 }
 
 /** A fresh credential store holding one Flextell credential connected to the sandbox. */
@@ -55,7 +53,7 @@ export function connectedCredential(
 }
 
 export function apiRequests(sb: Sandbox) {
-	return sb.log.filter((entry) => typeof entry.path === 'string' && entry.path.startsWith('/api/'));
+	return sandboxLib.apiRequests(sb);
 }
 
 export function freshGates() {

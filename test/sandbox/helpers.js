@@ -4,20 +4,10 @@
 // the `ca` option (no TLS bypass).
 const fs = require('node:fs');
 const https = require('node:https');
-const { startSandbox } = require('../../sandbox');
+const sandboxLib = require('../../scripts/lib/sandbox');
 
-/**
- * @param {import('../../sandbox/sandbox').SandboxOptions} [options]
- */
-function openSandbox(options = {}) {
-	return startSandbox({
-		port: 0,
-		quiet: true,
-		lifetimeSeconds: 120,
-		certDir: process.env.FLEXTELL_SANDBOX_CERT_DIR || undefined,
-		...options,
-	});
-}
+/** A sandbox for one test file (stops by itself after two minutes). @param {import('../../sandbox/sandbox').SandboxOptions} [options] */
+const openSandbox = (options = {}) => sandboxLib.openSandbox({ lifetimeSeconds: 120, ...options });
 
 /**
  * @typedef {Object} Reply

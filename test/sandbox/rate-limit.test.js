@@ -1,5 +1,6 @@
 // @ts-check
 'use strict';
+const { apiRequests } = require('../../scripts/lib/sandbox');
 const { sleep, useSandboxAndClient } = require('./helpers');
 
 const { sb, client } = useSandboxAndClient();
@@ -10,7 +11,7 @@ beforeEach(() => {
 
 /** @param {string} token */
 const list = (token) => client.api('GET', '/contacts', { token });
-const apiLog = () => sb.log.filter((record) => record.path.startsWith('/api/'));
+const apiLog = () => apiRequests(sb);
 const lastApi = () => apiLog()[apiLog().length - 1];
 
 describe('fixed window per access token', () => {
