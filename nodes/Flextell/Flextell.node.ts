@@ -16,8 +16,9 @@ import { readItemList, readItemRequest } from './parameters';
 import { asNodeError, errorItem } from './transport/errors';
 import type { PaginationConfig } from './transport/pagination';
 import { listPages, pageRecords } from './transport/pagination';
-import type { FlextellResult, RequestContext } from './transport/request';
+import type { RequestContext } from './transport/request';
 import { callFlextell, CREDENTIAL_TYPE } from './transport/request';
+import type { SuccessResponse } from './transport/response';
 import { payloadToItems, shapeOutput } from './transport/response';
 
 export class Flextell implements INodeType {
@@ -78,7 +79,7 @@ async function runItem(
 }
 
 /** The output of one request, a list cut to its first `limit` records. */
-export function firstRecords(result: FlextellResult, options: ItemRequest['options'], limit: number): IDataObject[] {
+export function firstRecords(result: SuccessResponse, options: ItemRequest['options'], limit: number): IDataObject[] {
 	const records = pageRecords(result.body);
 	if (records === undefined || records.length <= limit) return shapeOutput(result, options);
 	return payloadToItems(records.slice(0, limit), options.splitIntoItems);

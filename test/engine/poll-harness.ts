@@ -22,7 +22,7 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
-import { resetGates } from '../../nodes/Flextell/transport/rate-gate';
+import { rateGates } from '../../nodes/Flextell/transport/rate-gate';
 import { FlextellTrigger } from '../../nodes/FlextellTrigger/FlextellTrigger.node';
 import { resetPollLocks } from '../../nodes/FlextellTrigger/poll-lock';
 import type { MemoryCredentialsHelper } from './harness';
@@ -117,7 +117,7 @@ export function makePoller(options: PollerOptions): Poller {
 		savedStaticData: () => clone(saved),
 		restart: () => {
 			resetPollLocks();
-			resetGates();
+			rateGates.clear();
 			workflow = load(saved);
 		},
 		get workflow() {

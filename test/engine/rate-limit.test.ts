@@ -1,5 +1,5 @@
 /** Behaviours 4 and 6: 429 handling, the shared gate, and cancellation while waiting. */
-import { gateDelay, gateKey } from '../../nodes/Flextell/transport/rate-gate';
+import { gateKey, rateGates } from '../../nodes/Flextell/transport/rate-gate';
 import { runNode, startNode } from './harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 
@@ -80,7 +80,7 @@ describe('4. Rate limits', () => {
 		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 2 }]);
 		const first = startNode({ credentials, parameters: GET });
 		// Start the second execution once the first has received its 429 (the gate is closed).
-		while (gateDelay(gateKey(sb.baseUrl, 'cred-1')) === 0) await new Promise((r) => setTimeout(r, 5));
+		while (rateGates.gateFor(gateKey(sb.baseUrl, 'cred-1')).delay() === 0) await new Promise((r) => setTimeout(r, 5));
 		const second = startNode({ credentials, parameters: GET });
 		const [a, b] = await Promise.all([first.result, second.result]);
 		expect(a.error).toBeUndefined();
@@ -100,7 +100,7 @@ describe('4. Rate limits', () => {
 		const { credentials } = connectedCredential(sb);
 		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 20 }]);
 		const first = startNode({ credentials, parameters: GET });
-		while (gateDelay(gateKey(sb.baseUrl, 'cred-1')) === 0) await new Promise((r) => setTimeout(r, 5));
+		while (rateGates.gateFor(gateKey(sb.baseUrl, 'cred-1')).delay() === 0) await new Promise((r) => setTimeout(r, 5));
 		const { error } = await runNode({ credentials, parameters: { ...GET, options: { maxWaitSeconds: 2 } } });
 		expect(error?.message).toMatch(/^Flextell's rate limit holds requests with this credential for another (19|20) s/);
 		expect(error?.description).toMatch(/Max Wait \(Seconds\) to at least (19|20)/);

@@ -2,7 +2,7 @@
  * A sandbox per test file, on the certificate `npm test` made and told Node to trust
  * (NODE_EXTRA_CA_CERTS), plus a credential connected to it.
  */
-import { resetGates } from '../../nodes/Flextell/transport/rate-gate';
+import { rateGates } from '../../nodes/Flextell/transport/rate-gate';
 import { flextellCredential, MemoryCredentialsHelper } from './harness';
 import * as sandboxLib from '../../scripts/lib/sandbox';
 
@@ -57,7 +57,7 @@ export function apiRequests(sb: Sandbox) {
 }
 
 export function freshGates() {
-	resetGates();
+	rateGates.clear();
 }
 
 /**
@@ -76,7 +76,7 @@ export function useSandbox(config: object = {}): Sandbox {
 	beforeEach(() => {
 		live?.reset();
 		live?.configure(baseline);
-		resetGates();
+		rateGates.clear();
 	});
 	return new Proxy({} as Sandbox, {
 		get(_target, key) {

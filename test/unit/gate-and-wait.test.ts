@@ -1,51 +1,45 @@
-import {
-	backOffGate,
-	endProbe,
-	enterGate,
-	gateDelay,
-	gateKey,
-	gateSucceeded,
-	holdGate,
-	resetGates,
-} from '../../nodes/Flextell/transport/rate-gate';
+import { GateRegistry, gateKey, RateGate } from '../../nodes/Flextell/transport/rate-gate';
 import { waitFor } from '../../nodes/Flextell/transport/wait';
 
 describe('rate gate', () => {
-	beforeEach(resetGates);
+	const succeeded = { rateLimited: false, succeeded: true };
 
 	it('holds a key until the moment, per credential', () => {
-		const key = gateKey('https://x/api', 'cred-1');
-		holdGate(key, 10_000);
-		expect(gateDelay(key, 7_000)).toBe(3_000);
-		expect(gateDelay(gateKey('https://x/api', 'cred-2'), 7_000)).toBe(0);
-		expect(gateDelay(key, 10_000)).toBe(0);
-		expect(enterGate(key)).toBe('go'); // a Retry-After hold needs no probe
+		const gates = new GateRegistry();
+		const gate = gates.gateFor(gateKey('https://x/api', 'cred-1'));
+		gate.hold(10_000);
+		expect(gate.delay(7_000)).toBe(3_000);
+		expect(gates.gateFor(gateKey('https://x/api', 'cred-2')).delay(7_000)).toBe(0);
+		expect(gates.gateFor(gateKey('https://x/api', 'cred-1'))).toBe(gate);
+		expect(gate.delay(10_000)).toBe(0);
+		expect(gate.enter()).toBe('go'); // a Retry-After hold needs no probe
 	});
 
 	it('backs off once per rate-limited round, then lets a single probe through', () => {
-		const key = gateKey('https://x/api', 'c');
+		let now = 0;
+		const gate = new RateGate(() => now);
 		const step = (level: number) => 1000 * 2 ** level;
-		expect(backOffGate(key, 0, step)).toBe(1000);
+		expect(gate.backOff(0, step)).toBe(1000);
 		// A second 429 of the same round (sent before the first came back) keeps the hold.
-		expect(backOffGate(key, 10, step)).toBe(1000);
-		expect(enterGate(key)).toBe('probe');
-		expect(enterGate(key)).toBe('wait');
-		endProbe(key, true); // the probe was rate-limited too: next round, next step
-		expect(backOffGate(key, 1100, step)).toBe(1100 + 2000);
-		expect(enterGate(key)).toBe('probe');
-		endProbe(key, false); // through: everyone goes
-		expect(enterGate(key)).toBe('go');
-		gateSucceeded(key);
-		expect(backOffGate(key, 5000, step)).toBe(6000); // back to the first step
+		expect(gate.backOff(10, step)).toBe(1000);
+		expect(gate.enter()).toBe('probe');
+		expect(gate.enter()).toBe('wait');
+		gate.finished('probe', { rateLimited: true, succeeded: false }); // the probe was rate-limited too: next round, next step
+		expect(gate.backOff(1100, step)).toBe(1100 + 2000);
+		expect(gate.enter()).toBe('probe');
+		now = 3200;
+		gate.finished('probe', succeeded); // through: everyone goes
+		expect(gate.enter()).toBe('go');
+		expect(gate.backOff(5000, step)).toBe(6000); // back to the first step
 	});
 
 	it('never moves a hold earlier', () => {
-		const key = gateKey('https://x/api', 'c');
-		holdGate(key, 10_000);
-		holdGate(key, 5_000);
-		expect(gateDelay(key, 0)).toBe(10_000);
-		holdGate(key, 12_000);
-		expect(gateDelay(key, 0)).toBe(12_000);
+		const gate = new RateGate();
+		gate.hold(10_000);
+		gate.hold(5_000);
+		expect(gate.delay(0)).toBe(10_000);
+		gate.hold(12_000);
+		expect(gate.delay(0)).toBe(12_000);
 	});
 });
 

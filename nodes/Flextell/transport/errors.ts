@@ -11,6 +11,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { ParsedBody } from './response';
 import { flextellError } from './response';
+import { isIdempotent } from './retry-policy';
 
 export interface FailureReport {
 	message: string;
@@ -59,7 +60,7 @@ export function describeHttpFailure(
 		advice =
 			request.retriesDone > 0
 				? `Flextell had a server error; the node retried ${plural(request.retriesDone, 'time', 'times')} without success. Try again later.`
-				: isNeverRetried(request.method)
+				: !isIdempotent(request.method)
 					? `Flextell had a server error. ${request.method} requests are not retried automatically because Flextell may already have processed them: check before running again.`
 					: 'Flextell had a server error. Try again later.';
 	} else {
@@ -109,7 +110,7 @@ export function describeNetworkFailure(errorCode: string | undefined, request: R
 	const retried =
 		request.retriesDone > 0
 			? ` The node retried ${plural(request.retriesDone, 'time', 'times')}.`
-			: isNeverRetried(request.method)
+			: !isIdempotent(request.method)
 				? ` ${request.method} requests are not retried automatically because Flextell may already have processed them.`
 				: '';
 	const advice = timedOut
@@ -174,10 +175,6 @@ function defaultCode(statusCode: number): string {
 		429: 'rate_limit_exceeded',
 	};
 	return codes[statusCode] ?? (statusCode >= 500 ? 'server_error' : `http_${statusCode}`);
-}
-
-function isNeverRetried(method: string): boolean {
-	return method === 'POST' || method === 'PATCH';
 }
 
 function plural(n: number, one: string, many: string): string {

@@ -21,8 +21,9 @@
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { CallPolicy, FlextellCall, FlextellResult, RequestContext } from './request';
+import type { CallPolicy, FlextellCall, RequestContext } from './request';
 import { callFlextell } from './request';
+import type { SuccessResponse } from './response';
 import { headerValue, isPlainObject, unwrapData } from './response';
 import type { ApiPrefix } from './url';
 import { resolveWithinPrefix, UrlRuleError } from './url';
@@ -105,7 +106,7 @@ export function nextLinkOf(body: unknown, headers: IDataObject, field: string): 
 }
 
 /** The records of a list page (`{data: [...]}` or a bare array), or undefined if it is not a list. */
-export function pageRecords(body: FlextellResult['body']): unknown[] | undefined {
+export function pageRecords(body: SuccessResponse['body']): unknown[] | undefined {
 	if (body.kind !== 'json') return undefined;
 	const payload = unwrapData(body.value);
 	return Array.isArray(payload) ? payload : undefined;
@@ -181,7 +182,7 @@ function shorten(text: string): string {
 export interface ListPage {
 	/** 1-based number of this request within the list. */
 	number: number;
-	result: FlextellResult;
+	result: SuccessResponse;
 	/** The records, or undefined when the answer is not a list (then it is the only page). */
 	records: unknown[] | undefined;
 }

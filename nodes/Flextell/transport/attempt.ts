@@ -1,0 +1,144 @@
+/**
+ * One attempt at a Flextell call: send it once, read the answer, and say how it went. Nothing
+ * here waits, retries or decides: the caller does (request.ts), with the policy (retry-policy.ts)
+ * and the gate (rate-gate.ts).
+ */
+import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
+
+import type { ParsedBody } from './response';
+import { headerValue, isPlainObject, parseBody, plainHeaders } from './response';
+import type { FlextellCall, RequestContext } from './request';
+
+export const CREDENTIAL_TYPE = 'flextellOAuth2Api';
+
+/** How one attempt went. 2xx answers keep any body; the caller decides what a bad body means. */
+export type Outcome =
+	| { kind: 'ok'; statusCode: number; headers: IDataObject; body: ParsedBody }
+	| Failure;
+
+export type Failure =
+	| { kind: 'http'; statusCode: number; headers: IDataObject; body: ParsedBody }
+	| { kind: 'network'; code?: string }
+	| { kind: 'cancelled' }
+	| { kind: 'other'; error: unknown };
+
+export async function attempt(ctx: RequestContext, call: FlextellCall, timeoutMs: number): Promise<Outcome> {
+	try {
+		const response = fullResponse(await send(ctx, call, timeoutMs));
+		const body = parseBody(response.body, headerValue(response.headers, 'content-type'));
+		const ok = response.statusCode >= 200 && response.statusCode < 300;
+		return { kind: ok ? 'ok' : 'http', statusCode: response.statusCode, headers: response.headers, body };
+	} catch (error) {
+		return classify(error);
+	}
+}
+
+export function isRateLimited(outcome: Outcome): boolean {
+	return outcome.kind === 'http' && outcome.statusCode === 429;
+}
+
+/**
+ * Sends one attempt. Error statuses come back as responses, not exceptions, so their status,
+ * headers (Retry-After) and Flextell's body are always at hand: n8n 1.x drops the response from
+ * the errors it throws. A 401 is the exception: n8n's OAuth2 helper refreshes the token only when
+ * the request throws it. n8n 2.x throws it straight away (`except: [401]`); n8n 1.x knows only
+ * `ignoreHttpStatusErrors: true`, returns the 401, and gets the request once more with status
+ * errors on, so that n8n refreshes the token and repeats the request with the new one.
+ */
+async function send(ctx: RequestContext, call: FlextellCall, timeoutMs: number): Promise<unknown> {
+	const request = (ignoreHttpStatusErrors: IHttpRequestOptions['ignoreHttpStatusErrors']) =>
+		ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+			...toRequestOptions(call, timeoutMs),
+			ignoreHttpStatusErrors,
+		});
+	const response = await request({ ignore: true, except: [401] });
+	if (fullResponse(response).statusCode !== 401) return response;
+	return await request(false);
+}
+
+interface FullResponse {
+	statusCode: number;
+	headers: IDataObject;
+	body: unknown;
+}
+
+function fullResponse(response: unknown): FullResponse {
+	const full = isPlainObject(response) ? response : {};
+	return {
+		statusCode: typeof full.statusCode === 'number' ? full.statusCode : 200,
+		headers: plainHeaders(full.headers),
+		body: full.body,
+	};
+}
+
+function toRequestOptions(call: FlextellCall, timeoutMs: number): IHttpRequestOptions {
+	const hasBody = call.body !== undefined;
+	return {
+		method: call.method,
+		url: call.url,
+		qs: call.qs && Object.keys(call.qs).length ? call.qs : undefined,
+		headers: {
+			...call.headers,
+			Accept: 'application/json',
+			...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+		},
+		// A string body is sent as it is, also when it is "{}" (an empty object would be dropped).
+		body: hasBody ? JSON.stringify(call.body) : undefined,
+		encoding: 'text',
+		json: false,
+		returnFullResponse: true,
+		timeout: timeoutMs,
+		// A redirect could carry the bearer token to another host: never follow one.
+		disableFollowRedirect: true,
+	};
+}
+
+/** Finds what went wrong inside whatever n8n threw (it wraps axios errors in NodeApiError). */
+export function classify(error: unknown): Failure {
+	const candidates = [error, (error as { cause?: unknown })?.cause, (error as { errorResponse?: unknown })?.errorResponse];
+	for (const candidate of candidates) {
+		if (!isPlainObject(candidate) && !(candidate instanceof Error)) continue;
+		const response = (candidate as { response?: unknown }).response;
+		if (isPlainObject(response) && typeof response.status === 'number') {
+			const headers = plainHeaders(response.headers);
+			return {
+				kind: 'http',
+				statusCode: response.status,
+				headers,
+				body: parseBody(bodyText(response.data), headerValue(headers, 'content-type')),
+			};
+		}
+	}
+	for (const candidate of candidates) {
+		const code = (candidate as { code?: unknown })?.code;
+		if (typeof code !== 'string') continue;
+		if (code === 'ERR_CANCELED' || (candidate as Error).name === 'CanceledError') return { kind: 'cancelled' };
+		if (/^E[A-Z_]+$/.test(code) || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') return { kind: 'network', code };
+	}
+	return classifyWithoutCause(error);
+}
+
+/**
+ * n8n 1.x's NodeApiError loses the axios error it wraps; what is left is its HTTP code and the
+ * original messages ("read ECONNRESET", "timeout of 300ms exceeded", "canceled").
+ */
+function classifyWithoutCause(error: unknown): Failure {
+	const { httpCode, messages } = (error ?? {}) as { httpCode?: unknown; messages?: unknown };
+	const status = Number(httpCode);
+	if (Number.isInteger(status) && status >= 300) return { kind: 'http', statusCode: status, headers: {}, body: { kind: 'empty' } };
+	const texts = Array.isArray(messages) ? messages.filter((m): m is string => typeof m === 'string') : [];
+	if (texts.includes('canceled')) return { kind: 'cancelled' };
+	if (texts.some((text) => /^timeout of \d+ms exceeded$/.test(text))) return { kind: 'network', code: 'ECONNABORTED' };
+	for (const text of texts) {
+		const code = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
+		if (code) return { kind: 'network', code };
+	}
+	return { kind: 'other', error };
+}
+
+function bodyText(data: unknown): string {
+	if (typeof data === 'string') return data;
+	if (data === undefined || data === null) return '';
+	if (Buffer.isBuffer(data)) return data.toString('utf8');
+	return JSON.stringify(data);
+}
