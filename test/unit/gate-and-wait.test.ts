@@ -3,6 +3,7 @@ import { waitFor } from '../../nodes/Flextell/transport/wait';
 
 describe('rate gate', () => {
 	const succeeded = { rateLimited: false, succeeded: true };
+	const probe = { turn: 'probe' as const, seq: 0, startedAt: 0 };
 
 	it('holds a key until the moment, per credential', () => {
 		const gates = new GateRegistry();
@@ -24,11 +25,11 @@ describe('rate gate', () => {
 		expect(gate.backOff(10, step)).toBe(1000);
 		expect(gate.enter()).toBe('probe');
 		expect(gate.enter()).toBe('wait');
-		gate.finished('probe', { rateLimited: true, succeeded: false }); // the probe was rate-limited too: next round, next step
+		gate.answered(probe, { rateLimited: true, succeeded: false }); // the probe was rate-limited too: next round, next step
 		expect(gate.backOff(1100, step)).toBe(1100 + 2000);
 		expect(gate.enter()).toBe('probe');
 		now = 3200;
-		gate.finished('probe', succeeded); // through: everyone goes
+		gate.answered(probe, succeeded); // through: everyone goes
 		expect(gate.enter()).toBe('go');
 		expect(gate.backOff(5000, step)).toBe(6000); // back to the first step
 	});

@@ -1,33 +1,60 @@
 /**
- * The shared 429 gate.
+ * The shared rate-limit gate: one per (credential, API), shared by everything this n8n process
+ * runs — items in flight, other Flextell nodes in the workflow, other executions at the same time.
+ * Every request passes it before sending, and reports back how it went. It holds requests:
  *
- * Flextell may suspend an account that keeps sending after a 429. One 429 therefore holds back
- * every request this n8n process makes to the same API with the same credential, until the moment
- * Flextell named: items in flight, other Flextell nodes in the workflow, and other executions
- * running at the same time all pass through the same gate before sending.
+ * - after a 429, until the moment Flextell named in Retry-After (Flextell may suspend an account
+ *   that keeps sending after a 429), or, without one, for a shared exponential backoff step (one
+ *   step per rate-limited round, not one per request), after which a single request probes the
+ *   limit and the others go only once the probe got through;
+ * - when the server's rate-limit headers say the allowance is spent (rate-limit-headers.ts):
+ *   until their reset. The server's `remaining` is trusted over local counts (other processes may
+ *   share the allowance); requests in flight count as spent until their answer says otherwise;
+ * - when a limit learned from earlier 429s would be exceeded (limit-estimator.ts).
  *
- * When Flextell names no moment (a 429 without Retry-After), the gate backs off exponentially on
- * behalf of everyone (one backoff step per rate-limited round, not one per request), and when the
- * wait is over it lets a single request probe: the others go only once the probe was not
- * rate-limited. That keeps concurrent items from all hitting the limit again at once.
+ * Deciding and recording a start happen with no await in between, so no two requests can both
+ * take the last place, and no request starts before the allowed moment, at any concurrency.
  *
- * A `RateGate` is a plain object (tests build their own); `rateGates` hands out the one gate per
- * (credential, API) that everything in the process shares.
+ * A `RateGate` is a plain object (tests build their own, with their own clock); `rateGates`
+ * hands out the one gate per (credential, API) that the process shares.
  */
+import type { Allowance } from './rate-limit-headers';
+import { LimitEstimator } from './limit-estimator';
 import { waitFor } from './wait';
 
-/** How often a request waiting for another's probe looks again. */
-const PROBE_POLL_MS = 50;
+/** How often a held request looks again while another request's answer may change the hold. */
+const POLL_MS = 20;
 
 export type GateTurn = 'go' | 'probe';
 
-/** How passing the gate ended: a turn to send, a hold longer than allowed, or a cancellation. */
+/** A request that passed the gate: hand it back with its answer. */
+export interface GateTicket {
+	turn: GateTurn;
+	/** Which start this was (1, 2, …), to tell newer readings of the allowance from older ones. */
+	seq: number;
+	startedAt: number;
+}
+
+/** How passing the gate ended: a ticket to send, a hold longer than allowed, or a cancellation. */
 export type GatePass =
-	| { kind: 'turn'; turn: GateTurn }
-	| { kind: 'too-long'; delayMs: number }
+	| { kind: 'turn'; ticket: GateTicket; turn: GateTurn; waitedMs: number }
+	| { kind: 'too-long'; delayMs: number; reason: GateHoldReason }
 	/** Waiting `delayMs` (or for another request's probe) would end past the caller's deadline. */
 	| { kind: 'past-deadline'; delayMs: number; probing: boolean }
 	| { kind: 'cancelled' };
+
+/** What holds a request: a 429's hold, the server's spent allowance, or the learned limit. */
+export type GateHoldReason = 'rate-limited' | 'allowance' | 'learned-limit';
+
+/** The server's allowance as the gate keeps it. */
+interface KnownAllowance {
+	remaining: number;
+	resetAt: number;
+	/** Starts made when this reading arrived: a reading from a later start is newer. */
+	seenAt: number;
+	/** Requests started since that the reading may not count yet (in flight when it came, or started after). */
+	uncounted: number;
+}
 
 export class RateGate {
 	/** Nobody sends before this moment (epoch ms). */
@@ -37,6 +64,10 @@ export class RateGate {
 	private probing = false;
 	/** Consecutive rate-limited rounds without Retry-After: the shared backoff step. */
 	private backoffLevel = 0;
+	private starts = 0;
+	private inFlight = 0;
+	private allowance: KnownAllowance | undefined;
+	readonly estimator = new LimitEstimator();
 
 	constructor(private readonly clock: () => number = Date.now) {}
 
@@ -58,14 +89,34 @@ export class RateGate {
 		return this.notBefore;
 	}
 
-	/** Milliseconds a request must still wait for the gate's moment (0 when it has passed). */
+	/** Milliseconds a request must still wait for a 429's hold (0 when it has passed). */
 	delay(now: number = this.clock()): number {
 		return Math.max(0, this.notBefore - now);
 	}
 
+	/** How long a request must wait now, and why (0: it may start). */
+	holdOf(now: number = this.clock()): { delayMs: number; reason: GateHoldReason } {
+		const held = this.delay(now);
+		if (held > 0) return { delayMs: held, reason: 'rate-limited' };
+		const spent = this.allowanceDelay(now);
+		if (spent > 0) return { delayMs: spent, reason: 'allowance' };
+		return { delayMs: this.estimator.nextStart(now) - now, reason: 'learned-limit' };
+	}
+
+	private allowanceDelay(now: number): number {
+		const allowance = this.allowance;
+		if (!allowance || allowance.remaining - allowance.uncounted > 0) return 0;
+		if (now < allowance.resetAt) return allowance.resetAt - now;
+		// Reset, but what the new window allows is unknown: one request finds out, the others wait
+		// for its answer (a sliding window or a token bucket may have freed a single place).
+		if (allowance.uncounted > 0 && this.inFlight > 0) return POLL_MS;
+		this.allowance = { remaining: 1, resetAt: now, seenAt: this.starts, uncounted: 0 };
+		return 0;
+	}
+
 	/**
-	 * Once the moment has passed: `go` (send), `probe` (send; you are the one request that tests the
-	 * limit, and `finished` must hear how it went), or `wait` (another request is probing).
+	 * Once nothing holds: `go` (send), `probe` (send; you are the one request that tests the limit
+	 * after a backoff), or `wait` (another request is probing).
 	 */
 	enter(): GateTurn | 'wait' {
 		if (!this.probeNeeded) return 'go';
@@ -74,41 +125,93 @@ export class RateGate {
 		return 'probe';
 	}
 
-	/** A request that passed with `turn` has its answer. */
-	finished(turn: GateTurn, outcome: { rateLimited: boolean; succeeded: boolean }): void {
-		if (turn === 'probe') {
+	/** Records a start (right after `enter` let it go, with no await between). */
+	private start(turn: GateTurn, now: number): GateTicket {
+		this.starts += 1;
+		this.inFlight += 1;
+		if (this.allowance) this.allowance.uncounted += 1;
+		this.estimator.started(now);
+		return { turn, seq: this.starts, startedAt: now };
+	}
+
+	/**
+	 * A request that passed has its answer: whether it was rate-limited or got through, and the
+	 * server's allowance when the answer stated one.
+	 */
+	answered(ticket: GateTicket, outcome: { rateLimited: boolean; succeeded: boolean; allowance?: Allowance }, now: number = this.clock()): void {
+		this.inFlight = Math.max(0, this.inFlight - 1);
+		if (ticket.turn === 'probe') {
 			this.probing = false;
 			// Not rate-limited: the limit is open again, the gate opens for everyone.
 			if (!outcome.rateLimited) this.probeNeeded = false;
 		}
 		if (outcome.succeeded) {
 			// The backoff starts again from its first step; a success also ends a pending probe round.
-			if (!this.probing && this.notBefore <= this.clock()) this.probeNeeded = false;
+			if (!this.probing && this.notBefore <= now) this.probeNeeded = false;
 			this.backoffLevel = 0;
+			this.estimator.succeeded(ticket.startedAt);
+		}
+		if (outcome.allowance) this.readAllowance(ticket, outcome.allowance, now);
+		else if (this.allowance && ticket.seq > this.allowance.seenAt && this.allowance.resetAt <= now) {
+			// The request sent to find out what a new window allows came back without saying.
+			this.allowance = undefined;
+		}
+	}
+
+	private readAllowance(ticket: GateTicket, reading: Allowance, now: number): void {
+		const known = this.allowance;
+		const newer =
+			!known || now >= known.resetAt || ticket.seq > known.seenAt || reading.resetAt > known.resetAt + 1000;
+		if (newer) {
+			// Every request still in flight may be missing from the server's count.
+			this.allowance = { remaining: reading.remaining, resetAt: reading.resetAt, seenAt: this.starts, uncounted: this.inFlight };
+		} else if (reading.remaining < known.remaining) {
+			// An answer overtaken by a newer one, yet with less left: the server counted more.
+			known.remaining = reading.remaining;
 		}
 	}
 
 	/**
-	 * Waits until this request may send: past the held moment, and, after a backoff, until the
-	 * probing request got through. Gives up when the gate holds longer than `maxWaitMs`, or when a
-	 * wait would end after `deadline` (epoch ms).
+	 * The request was rate-limited. Holds everyone until `now + retryAfterMs` (Retry-After always
+	 * wins over any allowance read before), or, without it, for the shared backoff step `wait`.
+	 * Returns the moment the gate opens.
+	 */
+	rateLimited(ticket: GateTicket, now: number, retryAfterMs: number | undefined, wait: (level: number) => number): number {
+		if (retryAfterMs === undefined) {
+			this.estimator.rateLimited(ticket.startedAt, now, undefined);
+			return this.backOff(now, wait);
+		}
+		this.allowance = undefined;
+		this.hold(now + retryAfterMs);
+		this.estimator.rateLimited(ticket.startedAt, now, this.notBefore);
+		return this.notBefore;
+	}
+
+	/**
+	 * Waits until this request may send: past every hold, and, after a backoff, until the probing
+	 * request got through. Gives up when a hold is longer than `maxWaitMs`, or when a wait would
+	 * end after `deadline` (epoch ms).
 	 */
 	async pass(maxWaitMs: number, signal?: AbortSignal, deadline = Infinity): Promise<GatePass> {
-		const giveUpAt = this.clock() + maxWaitMs;
+		const began = this.clock();
+		const giveUpAt = began + maxWaitMs;
 		for (;;) {
-			const delay = this.delay();
-			if (delay > maxWaitMs) return { kind: 'too-long', delayMs: delay };
-			if (delay > 0) {
-				if (this.clock() + delay > deadline) return { kind: 'past-deadline', delayMs: delay, probing: false };
-				if (!(await waitFor(delay, signal))) return { kind: 'cancelled' };
+			const now = this.clock();
+			const { delayMs, reason } = this.holdOf(now);
+			if (delayMs > maxWaitMs) return { kind: 'too-long', delayMs, reason };
+			if (delayMs > 0) {
+				if (now + delayMs > deadline) return { kind: 'past-deadline', delayMs, probing: false };
+				// An answer in flight may change a hold that is not a 429's: look again soon.
+				const step = reason === 'rate-limited' || this.inFlight === 0 ? delayMs : Math.min(delayMs, POLL_MS);
+				if (!(await waitFor(step, signal))) return { kind: 'cancelled' };
 				continue;
 			}
 			const turn = this.enter();
-			if (turn !== 'wait') return { kind: 'turn', turn };
+			if (turn !== 'wait') return { kind: 'turn', ticket: this.start(turn, now), turn, waitedMs: now - began };
 			// Another request is testing the limit: its answer (bounded by its timeout) decides.
-			if (this.clock() > giveUpAt) return { kind: 'too-long', delayMs: maxWaitMs };
-			if (this.clock() + PROBE_POLL_MS > deadline) return { kind: 'past-deadline', delayMs: PROBE_POLL_MS, probing: true };
-			if (!(await waitFor(PROBE_POLL_MS, signal))) return { kind: 'cancelled' };
+			if (now > giveUpAt) return { kind: 'too-long', delayMs: maxWaitMs, reason: 'rate-limited' };
+			if (now + POLL_MS * 2 > deadline) return { kind: 'past-deadline', delayMs: POLL_MS * 2, probing: true };
+			if (!(await waitFor(POLL_MS * 2, signal))) return { kind: 'cancelled' };
 		}
 	}
 }

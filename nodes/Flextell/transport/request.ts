@@ -22,8 +22,9 @@ import {
 	describeRetryAfterTooLong,
 	redact,
 } from './errors';
-import type { RateGate } from './rate-gate';
 import { rateGates } from './rate-gate';
+import { rateLimitCostOf } from './rate-limit-cost';
+import { readAllowance } from './rate-limit-headers';
 import type { SuccessResponse } from './response';
 import { headerValue, isPlainObject } from './response';
 import type { AttemptFailure, HttpMethod } from './retry-policy';
@@ -81,6 +82,8 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 	const summary: RequestSummary = { method: call.method, urlPath: pathOf(call.url), retriesDone: 0 };
 	const gate = rateGates.gateFor(policy.gateKey);
 
+	const cost = rateLimitCostOf(ctx);
+
 	for (;;) {
 		const passed = await gate.pass(maxWaitMs, signal, policy.deadline?.at);
 		if (passed.kind === 'cancelled') throw cancelledError(ctx, policy);
@@ -91,15 +94,26 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 				: `waiting ${passed.delayMs} ms for the rate limit (Retry-After or backoff)`;
 			throw pastDeadline(policy.deadline!, summary, what);
 		}
+		const { ticket } = passed;
+		if (passed.waitedMs > 0) cost.waited(ticket.startedAt - passed.waitedMs, ticket.startedAt);
 
 		const timeoutMs = attemptTimeout(policy);
 		if (timeoutMs === undefined) {
 			// No time left: a probe gives its turn back untested, so another request can probe.
-			gate.finished(passed.turn, { rateLimited: true, succeeded: false });
+			gate.answered(ticket, { rateLimited: true, succeeded: false });
 			throw pastDeadline(policy.deadline!, summary, 'sending the request');
 		}
 		const outcome = await attempt(ctx, call, timeoutMs);
-		gate.finished(passed.turn, { rateLimited: isRateLimited(outcome), succeeded: outcome.kind === 'ok' });
+		const now = Date.now();
+		gate.answered(
+			ticket,
+			{
+				rateLimited: isRateLimited(outcome),
+				succeeded: outcome.kind === 'ok',
+				allowance: outcome.kind === 'ok' || outcome.kind === 'http' ? readAllowance(outcome.headers, now) : undefined,
+			},
+			now,
+		);
 		if (outcome.kind === 'ok') return toResult(ctx, outcome, policy, summary);
 		if (outcome.kind === 'cancelled') throw cancelledError(ctx, policy);
 		if (outcome.kind === 'other') throw withItemIndex(outcome.error, policy.itemIndex);
@@ -111,7 +125,6 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 			outcome.kind === 'http'
 				? { kind: 'http', statusCode: outcome.statusCode, retryAfter: headerValue(outcome.headers, 'retry-after') }
 				: { kind: 'network', code: outcome.code };
-		const now = Date.now();
 		const decision = decideRetry(failure, {
 			method: call.method,
 			retriesDone: summary.retriesDone,
@@ -119,8 +132,14 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 			maxWaitMs,
 			now,
 		});
-		// A 429 closes the gate for everyone, also when this request gives up.
-		const opensAt = isRateLimited(outcome) ? closeGate(gate, failure, now, maxWaitMs) : undefined;
+		// A 429 closes the gate for everyone (also when this request gives up): until the moment
+		// Flextell named, or, without one, for the gate's shared backoff step.
+		let opensAt: number | undefined;
+		if (isRateLimited(outcome)) {
+			cost.rateLimited();
+			const asked = parseRetryAfter(failure.kind === 'http' ? failure.retryAfter : undefined, now);
+			opensAt = gate.rateLimited(ticket, now, asked, (level) => Math.min(maxWaitMs, backoffDelay(level)));
+		}
 
 		if (!decision.retry) {
 			if (decision.reason === 'wait-too-long') {
@@ -140,17 +159,6 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 		);
 		if (opensAt === undefined) await wait(ctx, decision.waitMs, signal, policy);
 	}
-}
-
-/**
- * Holds every request with this credential until the moment Flextell named, or, without one, for
- * the gate's shared backoff step. Returns the moment the gate opens.
- */
-function closeGate(gate: RateGate, failure: AttemptFailure, now: number, maxWaitMs: number): number {
-	const asked = failure.kind === 'http' ? parseRetryAfter(failure.retryAfter, now) : undefined;
-	if (asked === undefined) return gate.backOff(now, (level) => Math.min(maxWaitMs, backoffDelay(level)));
-	gate.hold(now + asked);
-	return now + gate.delay(now);
 }
 
 /** The attempt's timeout: the policy's, cut to the time left before the deadline (undefined: none left). */
