@@ -66,7 +66,10 @@ async function handleApi(exchange, context) {
 		throw new ApiError(403, 'account_suspended',
 			'Access is temporarily suspended: requests kept arriving before the Retry-After time.');
 	}
-	const advice = limiter.take(grantedToken, Date.now());
+	const now = Date.now();
+	const advice = limiter.take(grantedToken, now);
+	// Rate-limit headers (when configured) go on every answer from here on, 2xx and 429 alike.
+	for (const [name, value] of Object.entries(limiter.headers(grantedToken, now))) exchange.res.setHeader(name, value);
 	if (advice) {
 		const { body, headers } = tooManyRequests(advice);
 		exchange.json(429, body, headers);

@@ -9,7 +9,7 @@
 const { startSandbox } = require('./sandbox');
 
 const USAGE = `Usage: node sandbox/cli.js [--port 8443] [--rate-limit 50/5] [--retry-after seconds|http-date|none]
-       [--suspend-after 20] [--token-ttl 3600] [--pagination cursor|page|link] [--lifetime 3600]
+       [--limiter fixed|sliding|token-bucket] [--rate-limit-headers none|ietf|draft|x|x-epoch] [--suspend-after 20] [--token-ttl 3600] [--pagination cursor|page|link] [--lifetime 3600]
        [--cert-dir DIR] [--quiet]`;
 
 /**
@@ -51,7 +51,7 @@ function parseArgs(argv) {
 			case 'lifetime': options.lifetimeSeconds = number(key); break;
 			case 'cert-dir': options.certDir = values[key]; break;
 			case 'pagination': options.pagination = /** @type {any} */ (values[key]); break; // checked by startSandbox
-			case 'rate-limit': case 'retry-after': case 'suspend-after': break; // below
+			case 'rate-limit': case 'retry-after': case 'suspend-after': case 'limiter': case 'rate-limit-headers': break; // below
 			default: throw new Error(`Unknown option --${key}.\n${USAGE}`);
 		}
 	}
@@ -63,9 +63,12 @@ function parseArgs(argv) {
 			windowSeconds: Number(match[2]),
 			retryAfter: /** @type {any} */ (values['retry-after'] ?? 'seconds'),
 			suspendAfter: values['suspend-after'] === undefined ? undefined : number('suspend-after'),
+			// Checked by startSandbox, like --pagination.
+			limiter: /** @type {any} */ (values.limiter),
+			headers: /** @type {any} */ (values['rate-limit-headers']),
 		};
-	} else if (values['retry-after'] || values['suspend-after']) {
-		throw new Error('--retry-after and --suspend-after need --rate-limit.');
+	} else if (values['retry-after'] || values['suspend-after'] || values.limiter || values['rate-limit-headers']) {
+		throw new Error('--retry-after, --suspend-after, --limiter and --rate-limit-headers need --rate-limit.');
 	}
 	return options;
 }

@@ -5,12 +5,18 @@
 
 /** @typedef {'seconds' | 'http-date' | 'none'} RetryAfterMode */
 /** @typedef {'cursor' | 'page' | 'link'} PaginationScheme */
+/** @typedef {'fixed' | 'sliding' | 'token-bucket'} LimiterKind */
+/** @typedef {'none' | 'ietf' | 'draft' | 'x' | 'x-epoch'} HeaderStyle */
 
 /**
  * @typedef {Object} RateLimitConfig
  * @property {number} limit            requests allowed per window and access token
- * @property {number} windowSeconds    length of the fixed window
+ * @property {number} windowSeconds    length of the window (token bucket: the time to refill all `limit` tokens)
  * @property {RetryAfterMode} retryAfter  how a 429 tells when to come back
+ * @property {LimiterKind} limiter     fixed window (default), sliding window, or token bucket
+ * @property {HeaderStyle} headers     rate-limit headers on every answer: none (default, as the seed documents),
+ *   ietf (RateLimit-Policy + RateLimit), draft (RateLimit-Limit/-Remaining/-Reset), x (X-RateLimit-*, reset in
+ *   seconds to go), x-epoch (X-RateLimit-*, reset as epoch seconds)
  * @property {number} suspendAfter     early requests (before the Retry-After moment) tolerated before the token is suspended
  */
 
@@ -27,6 +33,8 @@
 
 const RETRY_AFTER_MODES = ['seconds', 'http-date', 'none'];
 const PAGINATION_SCHEMES = ['cursor', 'page', 'link'];
+const LIMITER_KINDS = ['fixed', 'sliding', 'token-bucket'];
+const HEADER_STYLES = ['none', 'ietf', 'draft', 'x', 'x-epoch'];
 const DEFAULT_SUSPEND_AFTER = 20;
 
 /** @returns {SandboxConfig} */
@@ -76,7 +84,20 @@ function parseRateLimit(value) {
 		windowSeconds: positiveNumber(raw.windowSeconds, 'rateLimit.windowSeconds'),
 		retryAfter: /** @type {RetryAfterMode} */ (retryAfter),
 		suspendAfter,
+		limiter: /** @type {LimiterKind} */ (oneOf(raw.limiter ?? 'fixed', LIMITER_KINDS, 'rateLimit.limiter')),
+		headers: /** @type {HeaderStyle} */ (oneOf(raw.headers ?? 'none', HEADER_STYLES, 'rateLimit.headers')),
 	};
+}
+
+/**
+ * @param {unknown} value
+ * @param {string[]} allowed
+ * @param {string} name
+ * @returns {string}
+ */
+function oneOf(value, allowed, name) {
+	if (typeof value !== 'string' || !allowed.includes(value)) throw new TypeError(`${name} must be one of ${allowed.join(', ')}`);
+	return value;
 }
 
 /**
