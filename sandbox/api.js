@@ -9,9 +9,9 @@ const { applyFault } = require('./faults');
 const { tooManyRequests } = require('./rate-limit');
 const { paginate, PAGING_PARAMS } = require('./pagination');
 const { SORT_KEYS } = require('./store');
+const { COLLECTION_NAME } = require('./config');
 
 const API_VERSION = 'v0.0.1';
-const COLLECTION_NAME = /^[A-Za-z0-9_-]+$/;
 
 /**
  * What the API needs from the sandbox.
@@ -77,6 +77,10 @@ async function handleApi(exchange, context) {
 	}
 
 	const route = parseRoute(exchange.url.pathname);
+	if (!context.store.has(route.collection) && !context.config.collections.includes(route.collection)) {
+		// As a real API: a mistyped resource is an error, not an empty list.
+		throw new ApiError(404, 'not_found', `There is no collection '${route.collection}'. Check the path.`);
+	}
 	const allowed = route.id === undefined ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'];
 	if (!allowed.includes(exchange.method)) {
 		throw new ApiError(405, 'method_not_allowed', `${exchange.method} is not allowed here.`, { Allow: allowed.join(', ') });

@@ -28,6 +28,7 @@
  * @property {number} defaultPageSize
  * @property {number} maxPageSize
  * @property {Record<string, string[]>} requiredFields  collection -> fields required on create/replace
+ * @property {string[]} collections     collections that exist besides the seeded ones; any other answers 404
  * @property {boolean} quiet            no per-request log lines on stderr
  */
 
@@ -36,6 +37,9 @@ const PAGINATION_SCHEMES = ['cursor', 'page', 'link'];
 const LIMITER_KINDS = ['fixed', 'sliding', 'token-bucket'];
 const HEADER_STYLES = ['none', 'ietf', 'draft', 'x', 'x-epoch'];
 const DEFAULT_SUSPEND_AFTER = 20;
+/** The collections the demo and the examples use; seeding a collection (or configuring it) adds one. */
+const DEFAULT_COLLECTIONS = ['contacts', 'tickets'];
+const COLLECTION_NAME = /^[A-Za-z0-9_-]+$/;
 
 /** @returns {SandboxConfig} */
 function defaultConfig() {
@@ -46,6 +50,7 @@ function defaultConfig() {
 		defaultPageSize: 100,
 		maxPageSize: 1000,
 		requiredFields: { contacts: ['name'] },
+		collections: [...DEFAULT_COLLECTIONS],
 		quiet: true,
 	};
 }
@@ -120,6 +125,17 @@ function parseRequiredFields(value) {
 }
 
 /**
+ * @param {unknown} value
+ * @returns {string[]}
+ */
+function parseCollections(value) {
+	if (!Array.isArray(value) || !value.every((name) => typeof name === 'string' && COLLECTION_NAME.test(name))) {
+		throw new TypeError('collections must be an array of collection names (letters, digits, _ and -)');
+	}
+	return [...new Set(value)];
+}
+
+/**
  * Returns `config` with `changes` applied; only the keys present in `changes` change.
  * Keys whose value is undefined count as absent; `rateLimit: null` turns the limit off.
  * Unknown keys are ignored (startSandbox options such as `port` pass through here too).
@@ -146,6 +162,7 @@ function applyConfig(config, changes) {
 	if (has('defaultPageSize')) next.defaultPageSize = positiveNumber(changes.defaultPageSize, 'defaultPageSize', { integer: true });
 	if (has('maxPageSize')) next.maxPageSize = positiveNumber(changes.maxPageSize, 'maxPageSize', { integer: true });
 	if (has('requiredFields')) next.requiredFields = parseRequiredFields(changes.requiredFields);
+	if (has('collections')) next.collections = parseCollections(changes.collections);
 	if (has('quiet')) next.quiet = Boolean(changes.quiet);
 	if (next.defaultPageSize > next.maxPageSize) {
 		throw new TypeError('defaultPageSize must not exceed maxPageSize');
@@ -153,4 +170,4 @@ function applyConfig(config, changes) {
 	return next;
 }
 
-module.exports = { defaultConfig, applyConfig, DEFAULT_SUSPEND_AFTER };
+module.exports = { defaultConfig, applyConfig, DEFAULT_SUSPEND_AFTER, DEFAULT_COLLECTIONS, COLLECTION_NAME };

@@ -34,6 +34,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * @property {number} [defaultPageSize]
  * @property {number} [maxPageSize]
  * @property {Record<string, string[]>} [requiredFields]
+ * @property {string[]} [collections]     collections that exist besides seeded ones (default contacts, tickets); others answer 404
  * @property {boolean} [quiet]            default true: no per-request lines on stderr
  */
 
@@ -183,7 +184,7 @@ class Sandbox {
 
 	/**
 	 * Changes settings while running: rateLimit, pagination, tokenTtlSeconds, defaultPageSize,
-	 * maxPageSize, requiredFields, quiet.
+	 * maxPageSize, requiredFields, collections, quiet.
 	 * @param {Record<string, unknown>} changes
 	 * @returns {import('./config').SandboxConfig} the new configuration
 	 */

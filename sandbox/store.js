@@ -142,6 +142,14 @@ class Store {
 	}
 
 	/**
+	 * Whether records were ever put in this collection since the last reset (seeded or created).
+	 * @param {string} name
+	 */
+	has(name) {
+		return this.collections.has(name);
+	}
+
+	/**
 	 * @param {string} name
 	 * @param {{ filters?: Record<string, string>, sort?: SortKey }} [options]
 	 * @returns {View}

@@ -98,6 +98,16 @@ describe('1. URL building and refusals', () => {
 		});
 		expect(apiRequests(sb)[0].headers['x-request-id']).toBe('r-1');
 	});
+
+	it("a mistyped collection fails with Flextell's 404 and the node's advice, not an empty green run", async () => {
+		sb.seed('contacts', [{ name: 'Ada' }]);
+		const { credentials } = connectedCredential(sb);
+		const { items, error } = await runNode({ credentials, parameters: { method: 'GET', path: 'contactz' } });
+		expect(items).toEqual([]);
+		expect(error?.message).toBe("There is no collection 'contactz'. Check the path.");
+		expect(error?.httpCode).toBe('404');
+		expect(error?.description).toMatch(/Check the Path and the API version/);
+	});
 });
 
 describe('2. Output shaping', () => {
@@ -133,7 +143,7 @@ describe('2. Output shaping', () => {
 	});
 
 	it('POST with an empty object body still sends "{}"', async () => {
-		sb.configure({ requiredFields: {} });
+		sb.configure({ requiredFields: {}, collections: ['notes'] });
 		const { credentials } = connectedCredential(sb);
 		const { items: out, error } = await runNode({ credentials, parameters: { method: 'POST', path: 'notes', jsonBody: '{}' } });
 		expect(error).toBeUndefined();

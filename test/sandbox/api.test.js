@@ -112,7 +112,42 @@ describe('errors', () => {
 		expect((await client.api('PATCH', `/contacts/${record.id}`, { json: { name: null } })).status).toBe(422);
 		expect((await client.api('PATCH', `/contacts/${record.id}`, { json: { email: 'x' } })).status).toBe(200);
 		// other collections have no required fields
-		expect((await client.api('POST', '/notes', { json: {} })).status).toBe(201);
+		expect((await client.api('POST', '/tickets', { json: {} })).status).toBe(201);
+	});
+});
+
+describe('collections', () => {
+	afterEach(() => sb.configure({ collections: ['contacts', 'tickets'] }));
+
+	test("an unknown collection → 404 with Flextell's error body, for lists, records and writes", async () => {
+		const body = { error: 'not_found', message: "There is no collection 'contactz'. Check the path." };
+		for (const [method, path, json] of /** @type {const} */ ([['GET', '/contactz', undefined], ['GET', '/contactz/obj_1', undefined], ['POST', '/contactz', { name: 'Ada' }]])) {
+			const res = await client.api(method, path, { json });
+			expect([method, path, res.status, res.json]).toEqual([method, path, 404, body]);
+		}
+		expect(sb.store.has('contactz')).toBe(false); // asking did not create it
+	});
+
+	test('contacts and tickets exist from the start, empty', async () => {
+		for (const name of ['contacts', 'tickets']) expect((await client.api('GET', `/${name}`)).json.data).toEqual([]);
+	});
+
+	test('seeding a collection makes it exist until the next reset', async () => {
+		sb.seed('notes', [{ text: 'hi' }]);
+		expect((await client.api('GET', '/notes')).json.data).toEqual([expect.objectContaining({ text: 'hi' })]);
+		sb.reset();
+		expect((await client.api('GET', '/notes')).status).toBe(404);
+	});
+
+	test('configured collections exist (JavaScript API and control API); bad names are refused', async () => {
+		sb.configure({ collections: ['orders'] });
+		expect((await client.api('POST', '/orders', { json: { sku: 'a1' } })).status).toBe(201);
+		expect((await client.api('GET', '/contacts')).status).toBe(404); // the list replaces the defaults
+		const set = await client.request('POST', '/_sandbox/config', { json: { collections: ['contacts', 'invoices'] } });
+		expect(set.json.data.collections).toEqual(['contacts', 'invoices']);
+		expect((await client.api('GET', '/invoices')).status).toBe(200);
+		expect((await client.request('POST', '/_sandbox/config', { json: { collections: ['bad name'] } })).status).toBe(400);
+		expect(() => sb.configure({ collections: 'contacts' })).toThrow(/collections must be an array/);
 	});
 });
 

@@ -122,7 +122,7 @@ describe('sandbox basics', () => {
 	test('default configuration', () => {
 		expect(sb.config).toEqual({
 			tokenTtlSeconds: 3600, rateLimit: null, pagination: 'cursor', defaultPageSize: 100, maxPageSize: 1000,
-			requiredFields: { contacts: ['name'] }, quiet: true,
+			requiredFields: { contacts: ['name'] }, collections: ['contacts', 'tickets'], quiet: true,
 		});
 	});
 
