@@ -9,7 +9,7 @@
 // 1. builds the package (npm run build);
 // 2. installs the pinned n8n into ~/.cache/n8n-nodes-flextell/ once (scripts/ensure-n8n.js);
 // 3. starts the sandbox (sandbox/cli.js) as a child on 127.0.0.1 with a rate limit of 10 requests
-//    per 2 s per token and some seeded data; n8n trusts its certificate through NODE_EXTRA_CA_CERTS
+//    per 2 s per token and the demo's records (--seed); n8n trusts its certificate through NODE_EXTRA_CA_CERTS
 //    (no TLS check is disabled anywhere);
 // 4. user folder: a fresh temp folder (removed on exit), or --dir / FLEXTELL_DEMO_DIR to keep one;
 //    the package is symlinked into <folder>/.n8n/nodes/node_modules/n8n-nodes-flextell, the
@@ -46,22 +46,6 @@ function parseArgs(argv) {
 
 /** @param {string} msg */
 const say = (msg) => process.stdout.write(`[demo] ${msg}\n`);
-
-/** Demo data: contacts for examples 02-04, tickets for example 01. */
-function seedData() {
-	const first = ['Ada', 'Alan', 'Barbara', 'Claude', 'Dennis', 'Edsger', 'Frances', 'Grace', 'Hedy', 'Ivan', 'John', 'Ken', 'Linus', 'Margaret', 'Niklaus', 'Radia', 'Sophie', 'Tim', 'Vint', 'Whitfield'];
-	const last = ['Lovelace', 'Turing', 'Liskov', 'Shannon', 'Ritchie', 'Dijkstra', 'Allen', 'Hopper', 'Lamarr', 'Sutherland', 'Backus', 'Thompson', 'Torvalds', 'Hamilton', 'Wirth', 'Perlman', 'Wilson', 'Berners-Lee', 'Cerf', 'Diffie'];
-	const contacts = first.map((f, i) => ({ name: `${f} ${last[i]}`, email: `${f.toLowerCase()}@example.com`, status: i % 3 === 0 ? 'lead' : 'customer' }));
-	const tickets = [
-		{ subject: 'Invoice shows the wrong VAT rate', status: 'open', priority: 'high' },
-		{ subject: 'Cannot log in after password reset', status: 'open', priority: 'high' },
-		{ subject: 'Feature request: dark mode', status: 'open', priority: 'low' },
-		{ subject: 'Export to CSV is slow', status: 'open', priority: 'normal' },
-		{ subject: 'Typo on the pricing page', status: 'closed', priority: 'low' },
-		{ subject: 'Webhook retries never stop', status: 'open', priority: 'high' },
-	];
-	return { contacts, tickets };
-}
 
 /** Major version of the n8n-workflow installed under dir/node_modules (or ''). @param {string} dir */
 function workflowMajor(dir) {
@@ -116,14 +100,11 @@ async function main() {
 		const sandbox = await startSandboxChild({
 			port: sandboxPort,
 			logFile: path.join(userFolder, 'sandbox.log'),
-			args: ['--rate-limit', '10/2', '--lifetime', String(7 * 24 * 3600)],
+			args: ['--seed', '--rate-limit', '10/2', '--lifetime', String(7 * 24 * 3600)],
 		});
 		cleanups.push(sandbox.stop);
 		const sb = sandbox.info;
 		say(`sandbox: ${sb.baseUrl} (certificate ${sb.certPath}, rate limit 10 requests / 2 s per token)`);
-		const data = seedData();
-		await control(sb, 'seed', { collection: 'contacts', records: data.contacts });
-		await control(sb, 'seed', { collection: 'tickets', records: data.tickets });
 		const tokens = await control(sb, 'tokens', { scope: 'read write', ttlSeconds: 3600 });
 
 		const env = n8n.n8nEnv({ userFolder, certPath: sb.certPath, brokerPort: await n8n.freePort(), port, extra: { N8N_LOG_FORMAT: 'text' } });

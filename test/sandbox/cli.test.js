@@ -106,6 +106,56 @@ test('stops when its parent process exits, even with stdin still open', async ()
 	}
 });
 
+test('started by a person (stdin not a pipe, here /dev/null) it stays up until SIGINT; --seed loads the demo records; --collections adds collections', async () => {
+	const child = spawn(process.execPath, [CLI, '--port', '0', '--seed', '--collections', 'notes,orders'], { stdio: ['ignore', 'pipe', 'pipe'] });
+	try {
+		/** @type {string[]} */
+		const stderr = [];
+		child.stderr?.on('data', (chunk) => stderr.push(String(chunk)));
+		const info = JSON.parse(await firstLine(/** @type {NodeJS.ReadableStream} */ (child.stdout)));
+		await sleep(1500); // longer than it took to stop at once when stdin was at its end
+		expect(child.exitCode).toBeNull();
+
+		const client = new Client(info);
+		const token = (await client.request('POST', '/_sandbox/tokens', { json: { scope: 'read' } })).json.access_token;
+		const names = async (/** @type {string} */ path) => (await client.request('GET', `/api/v0.0.1/${path}`, { token })).json.data.map((/** @type {any} */ r) => r.name ?? r.subject);
+		expect(await names('contacts')).toHaveLength(20);
+		expect((await names('contacts'))[0]).toBe('Ada Lovelace');
+		expect(await names('tickets')).toHaveLength(6);
+		expect(await names('notes')).toEqual([]);
+		expect((await client.request('GET', '/api/v0.0.1/contactz', { token })).status).toBe(404);
+		expect((await client.request('GET', '/_sandbox/config')).json.data.collections).toEqual(['contacts', 'tickets', 'notes', 'orders']);
+		client.close();
+		// a person is told how to use and stop it
+		expect(stderr.join('')).toMatch(/Flextell sandbox ready[\s\S]*seeded: 20 contacts, 6 tickets[\s\S]*Press Ctrl-C to stop/);
+
+		child.kill('SIGINT');
+		expect(await exited(child)).toBe(0);
+	} finally {
+		child.kill();
+	}
+});
+
+test('--stdin ignore: a program can keep it running after closing its stdin; --stdin watch with a bad value is refused', async () => {
+	const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet', '--stdin', 'ignore', '--lifetime', '30'], { stdio: ['pipe', 'pipe', 'inherit'] });
+	try {
+		await firstLine(/** @type {NodeJS.ReadableStream} */ (child.stdout));
+		child.stdin?.end();
+		await sleep(1500);
+		expect(child.exitCode).toBeNull();
+		child.kill('SIGTERM');
+		expect(await exited(child)).toBe(0);
+	} finally {
+		child.kill();
+	}
+	const bad = spawn(process.execPath, [CLI, '--stdin', 'sometimes'], { stdio: ['pipe', 'ignore', 'pipe'] });
+	/** @type {string[]} */
+	const stderr = [];
+	bad.stderr?.on('data', (chunk) => stderr.push(String(chunk)));
+	expect(await exited(bad)).toBe(1);
+	expect(stderr.join('')).toMatch(/--stdin needs auto, watch or ignore/);
+});
+
 test('bad arguments → exit code 1 with a message', async () => {
 	const child = spawn(process.execPath, [CLI, '--pagination', 'pages', '--port', '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
 	/** @type {string[]} */
