@@ -13,6 +13,7 @@ import { requestProperties } from './FlextellDescription';
 import { readConcurrency } from './ListDescription';
 import type { ItemRequest } from './parameters';
 import { readItemList, readItemRequest } from './parameters';
+import { reportRateLimitCost } from './rate-limit-hint';
 import { asNodeError, errorItem } from './transport/errors';
 import type { PaginationConfig } from './transport/pagination';
 import { listPages, pageRecords } from './transport/pagination';
@@ -39,6 +40,7 @@ export class Flextell implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const startedAt = Date.now();
 		const items = this.getInputData();
 		const credentials: ICredentialDataDecryptedObject = await this.getCredentials(CREDENTIAL_TYPE);
 		const concurrency = items.length > 1 ? readConcurrency(this.getNodeParameter('options.concurrency', 0, 1), (message, description) => {
@@ -58,6 +60,7 @@ export class Flextell implements INodeType {
 
 		const output: INodeExecutionData[] = [];
 		for (const entries of perItem) for (const entry of entries) output.push(entry);
+		reportRateLimitCost(this, startedAt);
 		return [output];
 	}
 }

@@ -90,11 +90,23 @@ export function describeRetryAfterTooLong(
 	};
 }
 
-export function describeGateTooLong(waitMs: number, maxWaitSeconds: number, request: RequestSummary): FailureReport {
+/** Why the shared gate holds requests (see rate-gate.ts). */
+const HOLD_REASONS = {
+	'rate-limited': 'Another request with the same credential got a 429 and Flextell asked to wait.',
+	allowance: "Flextell's rate-limit headers say the allowance for this credential is spent until then.",
+	'learned-limit': 'Earlier 429s showed how many requests Flextell allows per window, and this window is full.',
+} as const;
+
+export function describeGateTooLong(
+	waitMs: number,
+	maxWaitSeconds: number,
+	request: RequestSummary,
+	reason: keyof typeof HOLD_REASONS = 'rate-limited',
+): FailureReport {
 	const seconds = Math.ceil(waitMs / 1000);
 	return {
 		message: `Flextell's rate limit holds requests with this credential for another ${seconds} s, longer than the ${maxWaitSeconds} s this node may wait`,
-		description: `Another request with the same credential got a 429 and Flextell asked to wait. Sending earlier could get the account suspended, so the node stopped. Raise the option Max Wait (Seconds) to at least ${seconds}, or run the workflow later. — ${request.method} ${request.urlPath}`,
+		description: `${HOLD_REASONS[reason]} Sending earlier could get the account suspended, so the node stopped. Raise the option Max Wait (Seconds) to at least ${seconds}, or run the workflow later. — ${request.method} ${request.urlPath}`,
 		code: 'rate_limit_exceeded',
 		statusCode: 429,
 	};

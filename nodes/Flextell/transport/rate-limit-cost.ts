@@ -38,6 +38,13 @@ export function rateLimitCostOf(ctx: object): RateLimitCost {
 	return cost;
 }
 
+/** What the limit cost the run of `ctx`, forgotten as it is read (the run is over). */
+export function takeRateLimitCost(ctx: object): RateLimitCost {
+	const cost = rateLimitCostOf(ctx);
+	costs.delete(ctx);
+	return cost;
+}
+
 /** A run that spent at least this share of its time waiting gets the seed's advice. */
 export const LARGE_SHARE = 0.25;
 

@@ -87,7 +87,7 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 	for (;;) {
 		const passed = await gate.pass(maxWaitMs, signal, policy.deadline?.at);
 		if (passed.kind === 'cancelled') throw cancelledError(ctx, policy);
-		if (passed.kind === 'too-long') throw apiError(ctx, describeGateTooLong(passed.delayMs, policy.maxWaitSeconds, summary), policy);
+		if (passed.kind === 'too-long') throw apiError(ctx, describeGateTooLong(passed.delayMs, policy.maxWaitSeconds, summary, passed.reason), policy);
 		if (passed.kind === 'past-deadline') {
 			const what = passed.probing
 				? 'waiting for another request to test the rate limit'

@@ -1,0 +1,122 @@
+/**
+ * Pacing through n8n's engine against the sandbox's limiters, judged by the sandbox's own request
+ * log: with rate-limit headers no 429 at all; with only Retry-After one rate-limited round per run
+ * (the limit is learned from it), and no request started before the moment a 429 allowed.
+ */
+import { runNode } from './harness';
+import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
+
+const sb = useSandbox();
+
+const LIMIT = 6;
+const WINDOW_SECONDS = 1;
+
+function getEach(count: number, concurrency: number) {
+	const ids = sb.seed('contacts', Array.from({ length: count }, (_, n) => ({ name: `p${n}`, n }))).map((r) => r.id as string);
+	return {
+		items: ids.map((id) => ({ json: { id } })),
+		parameters: { method: 'GET', path: '={{ "contacts/" + $json.id }}', options: { concurrency } },
+	};
+}
+
+async function run(count: number, concurrency: number, rateLimit: object) {
+	sb.configure({ rateLimit: { limit: LIMIT, windowSeconds: WINDOW_SECONDS, retryAfter: 'seconds', suspendAfter: 1000, ...rateLimit } });
+	const { credentials } = connectedCredential(sb);
+	const work = getEach(count, concurrency);
+	const { items, error } = await runNode({ credentials, items: work.items, parameters: work.parameters });
+	expect(error).toBeUndefined();
+	expect(items.map((i) => i.json.n)).toEqual(Array.from({ length: count }, (_, n) => n));
+	const requests = apiRequests(sb);
+	return { requests, limited: requests.filter((r) => r.status === 429), early: requests.filter((r) => r.early) };
+}
+
+describe('Pacing from rate-limit headers: no 429 at all', () => {
+	it.each([
+		['ietf', 'fixed', 4],
+		['draft', 'fixed', 4],
+		['x', 'fixed', 4],
+		['x-epoch', 'fixed', 4],
+		['ietf', 'sliding', 4],
+		['ietf', 'token-bucket', 4],
+		['x', 'sliding', 1],
+		['draft', 'token-bucket', 1],
+	])('%s headers, %s limiter, concurrency %d', async (headers, limiter, concurrency) => {
+		const { requests, limited, early } = await run(3 * LIMIT, concurrency as number, { headers, limiter });
+		expect(requests).toHaveLength(3 * LIMIT);
+		expect(limited).toHaveLength(0);
+		expect(early).toHaveLength(0);
+	}, 30_000);
+});
+
+describe('Pacing learned from Retry-After alone: one rate-limited round per run', () => {
+	it.each([['fixed'], ['sliding']])('%s limiter, concurrency 1: one 429, nothing early', async (limiter) => {
+		const { limited, early } = await run(4 * LIMIT, 1, { limiter });
+		expect(limited).toHaveLength(1);
+		expect(early).toHaveLength(0);
+	}, 30_000);
+
+	it.each([['fixed'], ['sliding'], ['token-bucket']])(
+		'%s limiter, concurrency 4: 429s only in the first round (those in flight), nothing started early after it',
+		async (limiter) => {
+			const { requests, limited, early } = await run(5 * LIMIT, 4, { limiter });
+			const firstLimited = requests.indexOf(limited[0]);
+			// The first round: the 429 that taught the limit and the requests already in flight.
+			const firstRound = requests.slice(firstLimited, firstLimited + 4).filter((r) => r.status === 429);
+			// A token bucket refills one place at a time: its second round is the one pacing learns the refill from.
+			const rounds = limiter === 'token-bucket' ? 2 : 1;
+			expect(limited.length).toBeLessThanOrEqual(rounds * 4);
+			if (limiter !== 'token-bucket') expect(limited).toEqual(firstRound);
+			// Early ones were in flight when a 429 came back: at most three per round.
+			expect(early.length).toBeLessThanOrEqual(rounds * 3);
+		},
+		30_000,
+	);
+
+	it('token bucket, concurrency 1: at most two 429s (capacity, then refill rate), nothing early', async () => {
+		const { limited, early } = await run(5 * LIMIT, 1, { limiter: 'token-bucket' });
+		expect(limited.length).toBeGreaterThanOrEqual(1);
+		expect(limited.length).toBeLessThanOrEqual(2);
+		expect(early).toHaveLength(0);
+	}, 30_000);
+
+	it('without Retry-After: far fewer 429s than one per window, and none after the limit was learned', async () => {
+		const { requests, limited } = await run(5 * LIMIT, 1, { retryAfter: 'none' });
+		const lastLimited = requests.lastIndexOf(limited[limited.length - 1]);
+		// Backoff probes until the window ends, then paced: at least three windows without a 429.
+		expect(requests.length - lastLimited - 1).toBeGreaterThanOrEqual(3 * LIMIT);
+	}, 30_000);
+
+	it('no limit: nothing is held', async () => {
+		sb.configure({ rateLimit: null });
+		const { credentials } = connectedCredential(sb);
+		const work = getEach(20, 4);
+		const started = Date.now();
+		const { error } = await runNode({ credentials, items: work.items, parameters: work.parameters });
+		expect(error).toBeUndefined();
+		expect(apiRequests(sb)).toHaveLength(20);
+		expect(Date.now() - started).toBeLessThan(10_000);
+	}, 30_000);
+});
+
+describe('What the limit cost: an execution hint', () => {
+	const hintsOf = (run: { data: { resultData: { runData: Record<string, Array<{ hints?: Array<{ message: string }> }>> } } }) =>
+		(run.data.resultData.runData.Flextell?.[0]?.hints ?? []).map((hint) => hint.message);
+
+	it('a run held by a 429 says how long it waited, how often, how many 429s, and the advice when that was most of the run', async () => {
+		sb.seed('contacts', [{ name: 'Ada' }]);
+		const { credentials } = connectedCredential(sb);
+		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 1 }]);
+		const { run: result, error } = await runNode({ credentials, parameters: { method: 'GET', path: 'contacts' } });
+		expect(error).toBeUndefined();
+		const hints = hintsOf(result as never);
+		expect(hints).toHaveLength(1);
+		expect(hints[0]).toMatch(/^Flextell's rate limit held requests for (0\.9|1\.\d) s of this run \(\d+ %\), 1 hold, 1 × HTTP 429\. .*higher tier/);
+	}, 15_000);
+
+	it('a run the limit did not touch has no hint', async () => {
+		sb.seed('contacts', [{ name: 'Ada' }]);
+		const { credentials } = connectedCredential(sb);
+		const { run: result } = await runNode({ credentials, parameters: { method: 'GET', path: 'contacts' } });
+		expect(hintsOf(result as never)).toEqual([]);
+	});
+});

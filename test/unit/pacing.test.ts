@@ -1,0 +1,209 @@
+import { LimitEstimator, paddedWindow } from '../../nodes/Flextell/transport/limit-estimator';
+import { RateGate } from '../../nodes/Flextell/transport/rate-gate';
+import { parseReset, parseSfList, readAllowance } from '../../nodes/Flextell/transport/rate-limit-headers';
+import { describeRateLimitCost, RateLimitCost } from '../../nodes/Flextell/transport/rate-limit-cost';
+
+const NOW = Date.parse('2026-04-08T10:00:00Z');
+const EPOCH_NOW = NOW / 1000;
+
+describe('rate-limit headers', () => {
+	it.each([
+		['IETF structured fields', { ratelimit: '"default";r=12;t=3', 'ratelimit-policy': '"default";q=50;w=5' }, { remaining: 12, resetAt: NOW + 3000, limit: 50, style: 'ietf' }],
+		['IETF with a token name and no policy', { ratelimit: 'default;r=0;t=1' }, { remaining: 0, resetAt: NOW + 1000, style: 'ietf' }],
+		['IETF, two policies: the one that runs out first', { ratelimit: '"burst";r=5;t=1, "day";r=2;t=600' }, { remaining: 2, resetAt: NOW + 600_000, style: 'ietf' }],
+		['the older IETF draft', { ratelimit: 'limit=50, remaining=7, reset=2' }, { remaining: 7, resetAt: NOW + 2000, limit: 50, style: 'ietf' }],
+		['RateLimit-*', { 'ratelimit-limit': '50', 'ratelimit-remaining': '9', 'ratelimit-reset': '4' }, { remaining: 9, resetAt: NOW + 4000, limit: 50, style: 'draft' }],
+		['RateLimit-Limit with a policy part', { 'ratelimit-limit': '50, 50;w=5', 'ratelimit-remaining': '9', 'ratelimit-reset': '4' }, { remaining: 9, resetAt: NOW + 4000, limit: 50, style: 'draft' }],
+		['X-RateLimit-* with seconds to go', { 'x-ratelimit-limit': '30', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '10' }, { remaining: 0, resetAt: NOW + 10_000, limit: 30, style: 'x' }],
+		['X-RateLimit-* with epoch seconds', { 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': String(EPOCH_NOW + 7) }, { remaining: 3, resetAt: NOW + 7000, style: 'x' }],
+		['numbers as numbers, a repeated header that agrees', { 'x-ratelimit-remaining': 3, 'x-ratelimit-reset': ['2', '2'] }, { remaining: 3, resetAt: NOW + 2000, style: 'x' }],
+		['two styles: the most restrictive', { 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': '2', ratelimit: '"a";r=1;t=1' }, { remaining: 1, resetAt: NOW + 1000, style: 'ietf' }],
+	])('reads %s', (_label, headers, expected) => {
+		expect(readAllowance(headers, NOW)).toEqual(expected);
+	});
+
+	it.each([
+		['no headers', {}],
+		['remaining without reset', { 'x-ratelimit-remaining': '3' }],
+		['reset without remaining', { 'x-ratelimit-reset': '3' }],
+		['negative remaining', { 'x-ratelimit-remaining': '-1', 'x-ratelimit-reset': '3' }],
+		['negative reset', { 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': '-3' }],
+		['garbage', { 'x-ratelimit-remaining': 'lots', 'x-ratelimit-reset': 'soon' }],
+		['a fraction of a request', { 'x-ratelimit-remaining': '1.5', 'x-ratelimit-reset': '3' }],
+		['a huge count', { 'x-ratelimit-remaining': '99999999999', 'x-ratelimit-reset': '3' }],
+		['a reset more than a day away', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '90000' }],
+		['an epoch reset in the past', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(EPOCH_NOW - 60) }],
+		['an epoch reset more than a day ahead', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(EPOCH_NOW + 2 * 86400) }],
+		['remaining above the limit', { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '11', 'x-ratelimit-reset': '3' }],
+		['an unreadable limit', { 'x-ratelimit-limit': 'ten', 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': '3' }],
+		['a repeated header that disagrees with itself', { 'x-ratelimit-remaining': ['1', '5'], 'x-ratelimit-reset': '3' }],
+		['IETF remaining above its policy', { ratelimit: '"default";r=60;t=3', 'ratelimit-policy': '"default";q=50;w=5' }],
+		['IETF without t', { ratelimit: '"default";r=0' }],
+		['IETF garbage', { ratelimit: '"unterminated;r=1;t=1' }],
+		['IETF, a parameter without a value', { ratelimit: '"default";r;t=1' }],
+	])('ignores %s', (_label, headers) => {
+		expect(readAllowance(headers as Record<string, string>, NOW)).toBeUndefined();
+	});
+
+	it('tells seconds to go from epoch seconds at 1 000 000 000', () => {
+		expect(parseReset('999999999', NOW)).toBeUndefined(); // 31 years to go: more than a day
+		expect(parseReset('86400', NOW)).toBe(NOW + 86_400_000);
+		expect(parseReset('1.5', NOW)).toBe(NOW + 1500);
+		expect(parseReset(String(EPOCH_NOW), NOW)).toBe(NOW);
+		// The epoch second that has just begun still counts as now.
+		expect(parseReset(String(EPOCH_NOW), NOW + 900)).toBe(NOW + 900);
+	});
+
+	it('parses structured-field lists as these headers use them', () => {
+		expect(parseSfList('"a";r=1;t=2, b;q=3')).toEqual([
+			{ name: 'a', params: { r: '1', t: '2' } },
+			{ name: 'b', params: { q: '3' } },
+		]);
+		expect(parseSfList('')).toBeUndefined();
+		expect(parseSfList('=;r=1')).toBeUndefined();
+	});
+});
+
+describe('the limit estimator (injected clock)', () => {
+	/** Starts `count` requests `gapMs` apart from `from`, all through; returns the next moment. */
+	function sendThrough(estimator: LimitEstimator, from: number, count: number, gapMs: number): number {
+		let at = from;
+		for (let i = 0; i < count; i++) {
+			expect(estimator.nextStart(at)).toBe(at);
+			estimator.started(at);
+			estimator.succeeded(at);
+			at += gapMs;
+		}
+		return at;
+	}
+
+	it('costs nothing before the first 429', () => {
+		const estimator = new LimitEstimator();
+		sendThrough(estimator, 0, 1000, 1);
+		expect(estimator.estimate).toBeUndefined();
+	});
+
+	it('learns requests per window and window length from the first 429 with Retry-After, then spreads', () => {
+		const estimator = new LimitEstimator();
+		// A fixed window of 10 per 1000 ms that started with the first request.
+		const next = sendThrough(estimator, 0, 10, 20);
+		estimator.started(next);
+		expect(estimator.rateLimited(next, next + 5, 1000)).toBe(true);
+		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
+		// A (padded) window after each start of the first window, one more may start.
+		expect(estimator.nextStart(1000)).toBe(paddedWindow(1000));
+		const end = sendThrough(estimator, paddedWindow(1000), 10, 20);
+		expect(estimator.nextStart(end)).toBe(2 * paddedWindow(1000));
+	});
+
+	it('ignores the other 429s of a round that was already counted', () => {
+		const estimator = new LimitEstimator();
+		sendThrough(estimator, 0, 10, 20);
+		estimator.started(200);
+		estimator.started(201);
+		expect(estimator.rateLimited(200, 210, 1000)).toBe(true);
+		expect(estimator.rateLimited(201, 215, 1000)).toBe(false);
+		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
+	});
+
+	it('a 429 despite pacing lowers the rate', () => {
+		const estimator = new LimitEstimator();
+		sendThrough(estimator, 0, 10, 20);
+		estimator.started(200);
+		estimator.rateLimited(200, 210, 1000);
+		// Paced, yet limited after 4 (a token bucket refilling slowly).
+		sendThrough(estimator, paddedWindow(1000), 4, 20);
+		estimator.started(1120);
+		expect(estimator.rateLimited(1120, 1130, 1500)).toBe(true);
+		expect(estimator.estimate).toEqual({ perWindow: 4, windowMs: 500 });
+		// A 429 whose stretch would suggest a higher rate (another process sent these) still lowers it.
+		for (const at of [1570, 1580, 1590, 1600]) {
+			estimator.started(at);
+			estimator.succeeded(at);
+		}
+		estimator.started(1601);
+		estimator.rateLimited(1601, 1605, 1610);
+		expect(estimator.estimate).toEqual({ perWindow: 3, windowMs: 500 });
+	});
+
+	it('without Retry-After, the window ends when the first request gets through again', () => {
+		const estimator = new LimitEstimator();
+		sendThrough(estimator, 0, 8, 10);
+		estimator.started(80);
+		estimator.rateLimited(80, 85, undefined);
+		expect(estimator.estimate).toBeUndefined();
+		estimator.started(700); // the probe after the backoff: limited too
+		estimator.rateLimited(700, 705, undefined);
+		estimator.started(1600); // through
+		estimator.succeeded(1600);
+		expect(estimator.estimate).toEqual({ perWindow: 8, windowMs: 1600 });
+	});
+
+	it('a long quiet stretch lets the estimate rise', () => {
+		const estimator = new LimitEstimator();
+		sendThrough(estimator, 0, 10, 20);
+		estimator.started(200);
+		estimator.rateLimited(200, 210, 1000);
+		expect(estimator.estimate!.perWindow).toBe(10);
+		estimator.nextStart(30_000);
+		expect(estimator.estimate!.perWindow).toBe(10);
+		estimator.nextStart(61_000);
+		expect(estimator.estimate!.perWindow).toBe(11);
+	});
+});
+
+describe('the gate and the server allowance', () => {
+	const allowance = (remaining: number, resetAt: number) => ({ remaining, resetAt, style: 'x' as const });
+
+	it('holds everyone when the allowance left, minus the requests in flight, is spent; the server count wins', async () => {
+		let now = 1000;
+		const gate = new RateGate(() => now);
+		const first = await gate.pass(10_000);
+		if (first.kind !== 'turn') throw new Error('no turn');
+		gate.answered(first.ticket, { rateLimited: false, succeeded: true, allowance: allowance(2, 5000) }, now);
+		// Two left: two may start, the third is held until the reset.
+		const a = await gate.pass(10_000);
+		const b = await gate.pass(10_000);
+		expect(a.kind).toBe('turn');
+		expect(b.kind).toBe('turn');
+		expect(gate.holdOf(now)).toEqual({ delayMs: 4000, reason: 'allowance' });
+		// Another process spent the rest: a newer answer says none are left — and the reset stands.
+		if (a.kind !== 'turn') throw new Error('no turn');
+		gate.answered(a.ticket, { rateLimited: false, succeeded: true, allowance: allowance(0, 5000) }, now);
+		expect(gate.holdOf(now).delayMs).toBe(4000);
+		// Longer than Max Wait: the request is not sent.
+		expect(await gate.pass(3000)).toEqual({ kind: 'too-long', delayMs: 4000, reason: 'allowance' });
+		// After the reset one request finds out what the new window allows, the others wait for it.
+		if (b.kind !== 'turn') throw new Error('no turn');
+		gate.answered(b.ticket, { rateLimited: false, succeeded: true }, now);
+		now = 5000;
+		const scout = await gate.pass(10_000);
+		expect(scout.kind).toBe('turn');
+		expect(gate.holdOf(now).delayMs).toBeGreaterThan(0);
+		if (scout.kind !== 'turn') throw new Error('no turn');
+		gate.answered(scout.ticket, { rateLimited: false, succeeded: true, allowance: allowance(9, 10_000) }, now);
+		expect(gate.holdOf(now).delayMs).toBe(0);
+	});
+
+	it('Retry-After wins over an allowance read before', () => {
+		const now = 1000;
+		const gate = new RateGate(() => now);
+		const ticket = { turn: 'go' as const, seq: 1, startedAt: now };
+		gate.answered(ticket, { rateLimited: false, succeeded: true, allowance: allowance(0, 60_000) }, now);
+		expect(gate.rateLimited(ticket, now, 2000, () => 0)).toBe(3000);
+		expect(gate.holdOf(3000).delayMs).toBe(0);
+	});
+});
+
+describe('what the limit cost', () => {
+	it('counts overlapping waits once and gives the advice when waiting was a large share', () => {
+		const cost = new RateLimitCost();
+		expect(describeRateLimitCost(cost, 1000)).toBeUndefined();
+		cost.waited(0, 4000);
+		cost.waited(1000, 5000);
+		cost.rateLimited();
+		expect(cost.waitedMs).toBe(5000);
+		expect(describeRateLimitCost(cost, 10_000)).toMatch(/^Flextell's rate limit held requests for 5\.0 s of this run \(50 %\), 2 holds, 1 × HTTP 429\. .*higher tier/);
+		expect(describeRateLimitCost(cost, 100_000)).not.toMatch(/higher tier/);
+	});
+});
