@@ -4,6 +4,7 @@
 // operations as the JavaScript API, without auth (the server listens on 127.0.0.1 only).
 //   GET    /_sandbox/log[?since=<seq>]   DELETE /_sandbox/log
 //   POST   /_sandbox/faults   [fault, …]
+//   POST   /_sandbox/faults/random   { seed?, faults: [{ probability, fault }] } | null (off)
 //   GET    /_sandbox/config   POST /_sandbox/config   { rateLimit, pagination, tokenTtlSeconds, … }
 //   POST   /_sandbox/tokens   { scope, ttlSeconds }
 //   POST   /_sandbox/tokens/expire { access_token }   POST /_sandbox/tokens/revoke { refresh_token }
@@ -18,6 +19,7 @@ const { ApiError } = require('./http');
  * @property {import('./log').RequestLog} requestLog
  * @property {import('./config').SandboxConfig} config
  * @property {(faults: unknown[]) => void} injectFaults
+ * @property {(config: unknown) => void} randomFaults
  * @property {(changes: Record<string, unknown>) => import('./config').SandboxConfig} configure
  * @property {(options?: { scope?: string, ttlSeconds?: number }) => import('./oauth').TokenResponse} issueToken
  * @property {(token: string) => boolean} expireAccessToken
@@ -77,6 +79,12 @@ function handleControl(exchange, sandbox) {
 			if (!Array.isArray(faults)) throw new ApiError(400, 'invalid_request', 'Expected a JSON array of faults.');
 			validated(() => sandbox.injectFaults(faults));
 			return exchange.json(200, { data: { queued: faults.length } });
+		}
+		case 'POST /_sandbox/faults/random': {
+			const body = exchange.body;
+			if (body.kind !== 'json') throw new ApiError(400, 'invalid_request', 'Expected { seed?, faults } or null.');
+			validated(() => sandbox.randomFaults(body.value));
+			return exchange.empty(204);
 		}
 		case 'GET /_sandbox/config':
 			return exchange.json(200, { data: sandbox.config });

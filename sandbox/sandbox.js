@@ -183,6 +183,15 @@ class Sandbox {
 	}
 
 	/**
+	 * Random faults for every /api request that takes no queued one (null turns them off; reset()
+	 * does too).
+	 * @param {unknown} config  { seed?, faults: [{ probability, fault }] } or null
+	 */
+	randomFaults(config) {
+		this.faultQueue.setRandom(config);
+	}
+
+	/**
 	 * Changes settings while running: rateLimit, pagination, tokenTtlSeconds, defaultPageSize,
 	 * maxPageSize, requiredFields, collections, quiet.
 	 * @param {Record<string, unknown>} changes

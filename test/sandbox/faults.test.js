@@ -106,6 +106,70 @@ describe('injected faults, each used once by the next /api request', () => {
 		expect((await client.api('GET', '/contacts')).status).toBe(500);
 	});
 
+	test('reset_mid_body: the headers and part of the body arrive, then the connection drops', async () => {
+		sb.injectFaults([{ kind: 'reset_mid_body' }]);
+		await expect(client.api('GET', '/contacts')).rejects.toBeTruthy();
+		expect(sb.log[0]).toMatchObject({ status: null, fault: 'reset_mid_body' });
+		expect((await client.api('GET', '/contacts')).status).toBe(200);
+	});
+
+	test('drip: a 200 JSON body in pieces, one every ms', async () => {
+		sb.injectFaults([{ kind: 'drip', ms: 60, chunks: 5 }]);
+		const started = Date.now();
+		const res = await client.api('GET', '/contacts');
+		expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 60 - 10);
+		expect(res.status).toBe(200);
+		expect(res.json).toEqual({ data: [{ id: 'obj_drip', name: 'Dripped one piece at a time' }] });
+	});
+
+	test('bad_utf8: 200 application/json with bytes that are not UTF-8', async () => {
+		sb.injectFaults([{ kind: 'bad_utf8' }]);
+		const res = await client.api('GET', '/contacts');
+		expect(res.status).toBe(200);
+		expect(res.text).toContain('\ufffd');
+	});
+
+	test('large: a JSON list of exactly the given size', async () => {
+		sb.injectFaults([{ kind: 'large', bytes: 300_000 }]);
+		const res = await client.api('GET', '/contacts');
+		expect(res.status).toBe(200);
+		expect(Buffer.byteLength(res.text)).toBe(300_000);
+		expect(JSON.parse(res.text).data[0].id).toBe('obj_1');
+	});
+
+	test('redirect: the status and a Location header', async () => {
+		sb.injectFaults([{ kind: 'redirect', status: 307, location: 'https://elsewhere.invalid/x' }]);
+		const res = await client.api('GET', '/contacts');
+		expect(res.status).toBe(307);
+		expect(res.headers.location).toBe('https://elsewhere.invalid/x');
+	});
+
+	test('random faults: drawn per request from a seeded generator, the same for the same seed; off with null', async () => {
+		const draw = async () => {
+			sb.reset();
+			sb.randomFaults({ seed: 7, faults: [{ probability: 0.3, fault: { kind: 'status', status: 503 } }] });
+			const statuses = [];
+			for (let i = 0; i < 40; i++) statuses.push((await client.api('GET', '/contacts')).status);
+			return statuses;
+		};
+		const first = await draw();
+		expect(first.filter((s) => s === 503).length).toBeGreaterThan(4);
+		expect(first.filter((s) => s === 503).length).toBeLessThan(24);
+		expect(await draw()).toEqual(first);
+		sb.randomFaults(null);
+		expect((await client.api('GET', '/contacts')).status).toBe(200);
+		expect(() => sb.randomFaults({ faults: [{ probability: 0.7, fault: { kind: 'reset' } }, { probability: 0.7, fault: { kind: 'reset' } }] })).toThrow(TypeError);
+	});
+
+	test('random faults are switched from the control API', async () => {
+		const on = await client.request('POST', '/_sandbox/faults/random', { json: { seed: 1, faults: [{ probability: 1, fault: { kind: 'status', status: 503 } }] } });
+		expect(on.status).toBe(204);
+		expect((await client.api('GET', '/contacts')).status).toBe(503);
+		expect((await client.request('POST', '/_sandbox/faults/random', { json: { faults: [{ probability: 2 }] } })).status).toBe(400);
+		expect((await client.request('POST', '/_sandbox/faults/random', { json: null })).status).toBe(204);
+		expect((await client.api('GET', '/contacts')).status).toBe(200);
+	});
+
 	test('invalid faults are refused, and none of the batch is queued', async () => {
 		expect(() => sb.injectFaults([{ kind: 'status', status: 503 }, { kind: 'explode' }])).toThrow(TypeError);
 		expect(() => sb.injectFaults([{ kind: 'status' }])).toThrow(TypeError);
