@@ -5,8 +5,9 @@
  */
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 
+import { isTlsCertificateCode } from './errors';
 import type { ParsedBody } from './response';
-import { headerValue, isPlainObject, parseBody, plainHeaders } from './response';
+import { discardBody, headerValue, isErrorEnvelope, isPlainObject, parseBody, plainHeaders, readBody } from './response';
 import type { FlextellCall, RequestContext } from './request';
 
 export const CREDENTIAL_TYPE = 'flextellOAuth2Api';
@@ -23,13 +24,17 @@ export type Failure =
 	| { kind: 'other'; error: unknown };
 
 export async function attempt(ctx: RequestContext, call: FlextellCall, timeoutMs: number): Promise<Outcome> {
+	// One deadline for the whole exchange, body included: n8n's `timeout` covers the wait for the
+	// headers, so a body that keeps dripping would otherwise hold the request open.
+	const deadline = AbortSignal.timeout(timeoutMs);
 	try {
-		const response = fullResponse(await send(ctx, call, timeoutMs));
-		const body = parseBody(response.body, headerValue(response.headers, 'content-type'));
-		const ok = response.statusCode >= 200 && response.statusCode < 300;
+		const response = await send(ctx, call, timeoutMs, deadline);
+		const { body } = response;
+		// Flextell's {error, message} on a 2xx is an error reported with the wrong status.
+		const ok = response.statusCode >= 200 && response.statusCode < 300 && !isErrorEnvelope(body);
 		return { kind: ok ? 'ok' : 'http', statusCode: response.statusCode, headers: response.headers, body };
 	} catch (error) {
-		return classify(error);
+		return deadline.aborted ? { kind: 'network', code: 'ECONNABORTED' } : classify(error);
 	}
 }
 
@@ -44,22 +49,31 @@ export function isRateLimited(outcome: Outcome): boolean {
  * the request throws it. n8n 2.x throws it straight away (`except: [401]`); n8n 1.x knows only
  * `ignoreHttpStatusErrors: true`, returns the 401, and gets the request once more with status
  * errors on, so that n8n refreshes the token and repeats the request with the new one.
+ * The body comes as a stream and is read here, within `deadline` and the size cap (readBody).
  */
-async function send(ctx: RequestContext, call: FlextellCall, timeoutMs: number): Promise<unknown> {
+async function send(
+	ctx: RequestContext,
+	call: FlextellCall,
+	timeoutMs: number,
+	deadline: AbortSignal,
+): Promise<FullResponse<ParsedBody>> {
 	const request = (ignoreHttpStatusErrors: IHttpRequestOptions['ignoreHttpStatusErrors']) =>
 		ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
 			...toRequestOptions(call, timeoutMs),
 			ignoreHttpStatusErrors,
 		});
-	const response = await request({ ignore: true, except: [401] });
-	if (fullResponse(response).statusCode !== 401) return response;
-	return await request(false);
+	let response = fullResponse(await request({ ignore: true, except: [401] }));
+	if (response.statusCode === 401) {
+		discardBody(response.body);
+		response = fullResponse(await request(false));
+	}
+	return { ...response, body: await readBody(response.body, headerValue(response.headers, 'content-type'), { deadline }) };
 }
 
-interface FullResponse {
+interface FullResponse<Body = unknown> {
 	statusCode: number;
 	headers: IDataObject;
-	body: unknown;
+	body: Body;
 }
 
 function fullResponse(response: unknown): FullResponse {
@@ -84,7 +98,8 @@ function toRequestOptions(call: FlextellCall, timeoutMs: number): IHttpRequestOp
 		},
 		// A string body is sent as it is, also when it is "{}" (an empty object would be dropped).
 		body: hasBody ? JSON.stringify(call.body) : undefined,
-		encoding: 'text',
+		// Read as a stream: the node caps the size and checks the UTF-8 itself (see readBody).
+		encoding: 'stream',
 		json: false,
 		returnFullResponse: true,
 		timeout: timeoutMs,
@@ -113,7 +128,7 @@ export function classify(error: unknown): Failure {
 		const code = (candidate as { code?: unknown })?.code;
 		if (typeof code !== 'string') continue;
 		if (code === 'ERR_CANCELED' || (candidate as Error).name === 'CanceledError') return { kind: 'cancelled' };
-		if (/^E[A-Z_]+$/.test(code) || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') return { kind: 'network', code };
+		if (/^E[A-Z_]+$/.test(code) || code === 'ERR_SOCKET_CONNECTION_TIMEOUT' || isTlsCertificateCode(code)) return { kind: 'network', code };
 	}
 	return classifyWithoutCause(error);
 }
@@ -139,6 +154,11 @@ function classifyWithoutCause(error: unknown): Failure {
 function bodyText(data: unknown): string {
 	if (typeof data === 'string') return data;
 	if (data === undefined || data === null) return '';
+	// A streamed body of a thrown error is not read: let go of it.
+	if (typeof (data as { pipe?: unknown }).pipe === 'function') {
+		discardBody(data);
+		return '';
+	}
 	if (Buffer.isBuffer(data)) return data.toString('utf8');
 	return JSON.stringify(data);
 }

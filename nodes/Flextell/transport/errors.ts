@@ -63,6 +63,8 @@ export function describeHttpFailure(
 				: !isIdempotent(request.method)
 					? `Flextell had a server error. ${request.method} requests are not retried automatically because Flextell may already have processed them: check before running again.`
 					: 'Flextell had a server error. Try again later.';
+	} else if (statusCode < 300) {
+		advice = `Flextell reported an error in an answer with the success status HTTP ${statusCode}, so nothing was returned as data.`;
 	} else {
 		advice = WHAT_TO_DO[statusCode] ?? `Flextell answered with HTTP ${statusCode}.`;
 	}
@@ -112,7 +114,36 @@ export function describeGateTooLong(
 	};
 }
 
+/**
+ * Node's codes for a TLS certificate that could not be verified. Never retried, and never
+ * worked around: the token must only go to a host that proves it is the credential's.
+ */
+const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'UNABLE_TO_GET_ISSUER_CERT',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'CERT_HAS_EXPIRED',
+	'CERT_NOT_YET_VALID',
+	'CERT_UNTRUSTED',
+	'CERT_REVOKED',
+	'CERT_SIGNATURE_FAILURE',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+export function isTlsCertificateCode(code: string): boolean {
+	return TLS_CERTIFICATE_CODES.has(code);
+}
+
 export function describeNetworkFailure(errorCode: string | undefined, request: RequestSummary, timeoutMs: number): FailureReport {
+	if (errorCode !== undefined && isTlsCertificateCode(errorCode)) {
+		return {
+			message: 'Could not reach Flextell: its TLS certificate is not trusted',
+			description: `The server at the Base URL did not present a certificate this n8n trusts, so nothing (and no access token) was sent to it. Check that the credential's Base URL is Flextell's; if Flextell sits behind your own certificate authority, add it to n8n's trusted certificates (NODE_EXTRA_CA_CERTS). — ${request.method} ${request.urlPath} (${errorCode})`,
+			code: 'untrusted_certificate',
+		};
+	}
 	const timedOut = errorCode === 'ECONNABORTED' || errorCode === 'ETIMEDOUT' || errorCode === 'ESOCKETTIMEDOUT';
 	// The raw code goes into the description only: n8n replaces any message naming a common
 	// network error code with its own generic text.
@@ -146,6 +177,24 @@ const NETWORK_PHRASES: Record<string, string> = {
 };
 
 export function describeNotJson(statusCode: number, body: ParsedBody, request: RequestSummary): FailureReport {
+	const where = `${request.method} ${request.urlPath}`;
+	if (body.kind === 'too-large') {
+		const mb = Math.round(body.maxBytes / (1024 * 1024));
+		return {
+			message: `Flextell's answer is larger than ${mb} MB, the most this node reads`,
+			description: `The node stopped reading at ${mb} MB so that n8n's memory stays bounded. Ask for less per request: a smaller Page Size or Limit, or query parameters that filter the list. — ${where} → HTTP ${statusCode}`,
+			code: 'response_too_large',
+			statusCode,
+		};
+	}
+	if (body.kind === 'not-utf8') {
+		return {
+			message: `Flextell answered HTTP ${statusCode} but the body is not valid UTF-8`,
+			description: `The answer contains bytes that are not UTF-8 text, so it was not turned into items (its characters would have been replaced). A proxy or gateway may have changed it; check the Base URL. — ${where}`,
+			code: 'invalid_response',
+			statusCode,
+		};
+	}
 	const detail =
 		body.kind === 'not-json'
 			? body.truncated
@@ -154,7 +203,7 @@ export function describeNotJson(statusCode: number, body: ParsedBody, request: R
 			: '';
 	return {
 		message: `Flextell answered HTTP ${statusCode} but the body is not JSON`,
-		description: `${detail} A proxy or gateway between n8n and Flextell may have answered instead; check the Base URL. — ${request.method} ${request.urlPath}`,
+		description: `${detail} A proxy or gateway between n8n and Flextell may have answered instead; check the Base URL. — ${where}`,
 		code: 'invalid_response',
 		statusCode,
 	};

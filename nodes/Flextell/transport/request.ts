@@ -191,7 +191,7 @@ async function wait(ctx: RequestContext, ms: number, signal: AbortSignal | undef
 
 function toResult(ctx: RequestContext, outcome: Extract<Outcome, { kind: 'ok' }>, policy: CallPolicy, summary: RequestSummary): SuccessResponse {
 	const { statusCode, headers, body } = outcome;
-	if (body.kind === 'not-json') throw apiError(ctx, describeNotJson(statusCode, body, summary), policy);
+	if (body.kind !== 'json' && body.kind !== 'empty') throw apiError(ctx, describeNotJson(statusCode, body, summary), policy);
 	return { statusCode, headers, body };
 }
 

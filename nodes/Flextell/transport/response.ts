@@ -10,9 +10,86 @@ import type { IDataObject } from 'n8n-workflow';
 export type ParsedBody =
 	| { kind: 'empty' }
 	| { kind: 'json'; value: unknown }
-	| { kind: 'not-json'; contentType: string; snippet: string; isHtml: boolean; truncated: boolean };
+	| { kind: 'not-json'; contentType: string; snippet: string; isHtml: boolean; truncated: boolean }
+	/** More than `maxBytes` arrived; reading stopped there and the rest was never taken in. */
+	| { kind: 'too-large'; maxBytes: number }
+	| { kind: 'not-utf8' };
 
 const SNIPPET_LENGTH = 200;
+
+/**
+ * The largest answer the node reads: n8n's HTTP helper sets no limit of its own (axios
+ * `maxContentLength: Infinity`, not settable through IHttpRequestOptions), so the node reads the
+ * body as a stream and stops here. 16 MB is also n8n's default maximum payload size.
+ */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a response body (a stream when requested with `encoding: 'stream'`; a string or bytes from
+ * other callers) as strict UTF-8 and parses it. Stops reading, and releases the stream, as soon
+ * as more than `maxBytes` have arrived, so memory stays bounded whatever the server sends.
+ * Errors of the stream (a reset, the deadline) are thrown to the caller.
+ */
+export async function readBody(
+	body: unknown,
+	contentType: unknown,
+	options: { maxBytes?: number; deadline?: AbortSignal } = {},
+): Promise<ParsedBody> {
+	const maxBytes = options.maxBytes ?? MAX_RESPONSE_BYTES;
+	if (body === undefined || body === null || typeof body === 'string') {
+		const text = body ?? '';
+		if (text.length > maxBytes) return { kind: 'too-large', maxBytes };
+		return parseBody(text, contentType);
+	}
+	const decoder = new TextDecoder('utf-8', { fatal: true });
+	const parts: string[] = [];
+	let size = 0;
+	// At the deadline the stream is destroyed, which ends the loop below with an error.
+	const stop = () => discardBody(body, new Error('The response did not arrive in time'));
+	if (options.deadline?.aborted) stop();
+	options.deadline?.addEventListener('abort', stop, { once: true });
+	try {
+		for await (const chunk of chunksOf(body)) {
+			size += chunk.byteLength;
+			// Leaving the loop ends the iteration, which destroys the stream.
+			if (size > maxBytes) return { kind: 'too-large', maxBytes };
+			const text = decodeStrict(decoder, chunk);
+			if (text === undefined) return { kind: 'not-utf8' };
+			parts.push(text);
+		}
+	} finally {
+		options.deadline?.removeEventListener('abort', stop);
+	}
+	const rest = decodeStrict(decoder);
+	if (rest === undefined) return { kind: 'not-utf8' };
+	parts.push(rest);
+	return parseBody(parts.join(''), contentType);
+}
+
+/** The next piece of text, or undefined when the bytes are not UTF-8 (also a sequence cut at the end). */
+function decodeStrict(decoder: InstanceType<typeof TextDecoder>, chunk?: Uint8Array): string | undefined {
+	try {
+		return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
+	} catch {
+		return undefined;
+	}
+}
+
+/** The byte chunks of a body: a stream (async iterable), or a single buffer. */
+function chunksOf(body: unknown): AsyncIterable<Uint8Array> | Uint8Array[] {
+	if (body instanceof Uint8Array) return [body];
+	if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+		return body as AsyncIterable<Uint8Array>;
+	}
+	if (body instanceof ArrayBuffer) return [new Uint8Array(body)];
+	return [new TextEncoder().encode(JSON.stringify(body))];
+}
+
+/** Lets go of a body that will not be read (a stream would otherwise hold its connection). */
+export function discardBody(body: unknown, reason?: Error): void {
+	const destroy = (body as { destroy?: unknown })?.destroy;
+	if (typeof destroy === 'function') destroy.call(body, reason);
+}
 
 export function parseBody(text: unknown, contentType: unknown): ParsedBody {
 	const body = typeof text === 'string' ? text : text === undefined || text === null ? '' : String(text);
@@ -56,7 +133,21 @@ export interface ShapeOptions {
 export interface SuccessResponse {
 	statusCode: number;
 	headers: IDataObject;
-	body: ParsedBody & { kind: 'empty' | 'json' };
+	body: Extract<ParsedBody, { kind: 'empty' | 'json' }>;
+}
+
+/**
+ * Flextell's error shape, `{"error": "code", "message": "…"}` and nothing else, on a 2xx: an
+ * error reported with the wrong status, not a record.
+ */
+export function isErrorEnvelope(body: ParsedBody): boolean {
+	if (body.kind !== 'json' || !isPlainObject(body.value)) return false;
+	const keys = Object.keys(body.value);
+	return (
+		typeof body.value.error === 'string' &&
+		typeof body.value.message === 'string' &&
+		keys.every((key) => key === 'error' || key === 'message' || key === 'details')
+	);
 }
 
 /** The JSON of the output items for one successful response. */
