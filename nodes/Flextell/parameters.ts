@@ -17,7 +17,7 @@ import type { ApiPrefix } from './transport/url';
 import { buildRequestUrl, resolveApiPrefix, UrlRuleError } from './transport/url';
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const FORBIDDEN_HEADERS = new Set(['authorization', 'host', 'proxy-authorization', 'content-length', 'transfer-encoding']);
+const FORBIDDEN_HEADERS = new Set(['authorization', 'host', 'cookie', 'proxy-authorization', 'content-length', 'transfer-encoding']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const FIELD_LABELS: Record<string, string> = {
@@ -154,7 +154,7 @@ function readHeaders(options: RequestOptions, fail: Fail): Record<string, string
 		if (FORBIDDEN_HEADERS.has(key.toLowerCase())) {
 			fail(
 				`The header "${key}" cannot be set in the node`,
-				'Field: Options › Headers. Authorization comes from the Flextell credential and Host from its Base URL; remove this header.',
+				'Field: Options › Headers. Authorization comes from the Flextell credential and Host from its Base URL, and the node sends no cookies; remove this header.',
 			);
 		}
 		const text = String(value ?? '');

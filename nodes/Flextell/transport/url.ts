@@ -78,7 +78,8 @@ function parseBaseUrl(baseUrl: unknown): URL {
 			'Flextell rejects plain HTTP and the access token must not travel unencrypted. Change the credential\'s Base URL to start with https://.',
 		);
 	}
-	if (url.username || url.password || url.search || url.hash) {
+	// The raw text too: an empty "?" or "#" leaves no trace in the parsed URL.
+	if (url.username || url.password || url.search || url.hash || /[?#]/.test(raw)) {
 		throw new UrlRuleError(
 			'The base URL must not contain user info, a query string or a fragment',
 			'baseUrl',
@@ -116,6 +117,8 @@ export function resolveWithinPrefix(prefix: ApiPrefix, candidate: string): strin
 	}
 	assertWithinPrefix(url, prefix, 'nextLink');
 	for (const segment of url.pathname.split('/')) refuseEncodedSeparators(segment, 'nextLink');
+	// A fragment is never sent; dropping it keeps "the same page again" detectable.
+	url.hash = '';
 	return url.href;
 }
 
