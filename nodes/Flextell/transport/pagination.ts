@@ -219,6 +219,10 @@ export async function* listPages(
 	};
 
 	const state: PagingState = { pages: 0, pageNumber: userPage ?? 1, url: first.url };
+	// Every cursor sent and link followed: a server that cycles (A → B → A) would otherwise have
+	// the same pages fetched, and their records returned, again and again up to Max Pages.
+	const seenCursors = new Set<string>();
+	const seenUrls = new Set<string>([first.url]);
 	let call: FlextellCall = withQuery(first, config, sizeParameter, config.mode === 'page' ? { page: userPage === undefined ? 1 : undefined, size: fixedSize } : { size: sizeFor() });
 
 	for (;;) {
@@ -243,6 +247,15 @@ export async function* listPages(
 
 		switch (step.kind) {
 			case 'cursor':
+				if (seenCursors.has(step.cursor)) {
+					throw pagingError(
+						ctx,
+						policy,
+						`Flextell returned a cursor it had already returned ("${shorten(step.cursor)}"), so the list would go round in circles (item ${policy.itemIndex})`,
+						'Try another Pagination scheme or check the Next Cursor Field option.',
+					);
+				}
+				seenCursors.add(step.cursor);
 				state.cursor = step.cursor;
 				call = withQuery(first, config, sizeParameter, { size: sizeFor(), cursor: step.cursor });
 				break;
@@ -252,9 +265,10 @@ export async function* listPages(
 				break;
 			case 'link': {
 				const url = followLink(ctx, policy, prefix, step.link);
-				if (url === state.url) {
-					throw pagingError(ctx, policy, `Flextell returned the same next-page link again (item ${policy.itemIndex})`, 'Try another Pagination scheme or check the Next Link Field option.');
+				if (seenUrls.has(url)) {
+					throw pagingError(ctx, policy, `Flextell returned a next-page link to a page already fetched (item ${policy.itemIndex})`, 'Try another Pagination scheme or check the Next Link Field option.');
 				}
+				seenUrls.add(url);
 				state.url = url;
 				// The link carries the whole query (filters, cursor, page size) itself.
 				call = { ...first, url, qs: undefined };

@@ -12,6 +12,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_CAP_MS = 60_000;
+/** A longer Retry-After counts as this long (a week): any such wait fails against Max Wait anyway, with a finite figure. */
+export const RETRY_AFTER_CAP_MS = 7 * 24 * 3600 * 1000;
 
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE', 'HEAD', 'OPTIONS']);
 const RETRYABLE_SERVER_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504]);
@@ -43,17 +45,17 @@ export function isRetryableNetworkCode(code: string | undefined): boolean {
  */
 export function parseRetryAfter(value: unknown, now: number): number | undefined {
 	const raw = Array.isArray(value) ? value[0] : value;
-	if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return Math.ceil(raw * 1000);
+	if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return Math.min(RETRY_AFTER_CAP_MS, Math.ceil(raw * 1000));
 	if (typeof raw !== 'string') return undefined;
 	const text = raw.trim();
 	if (text === '') return undefined;
-	if (/^\d+$/.test(text)) return Number(text) * 1000;
+	if (/^\d+$/.test(text)) return Math.min(RETRY_AFTER_CAP_MS, Number(text) * 1000);
 	// Only real HTTP-dates ("Sun, 06 Nov 1994 08:49:37 GMT" and its obsolete forms) — Date.parse
 	// alone would also accept "1.5" or "30s" as dates.
 	if (!/[A-Za-z]{3}/.test(text) || !/\d{1,2}:\d{2}:\d{2}/.test(text)) return undefined;
 	const at = Date.parse(text);
 	if (Number.isNaN(at)) return undefined;
-	return Math.max(0, at - now);
+	return Math.min(RETRY_AFTER_CAP_MS, Math.max(0, at - now));
 }
 
 /**
