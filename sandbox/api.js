@@ -5,6 +5,7 @@
 // collection/record routes.
 
 const { ApiError } = require('./http');
+const { answerGet } = require('./conditional');
 const { applyFault } = require('./faults');
 const { tooManyRequests } = require('./rate-limit');
 const { paginate, PAGING_PARAMS } = require('./pagination');
@@ -133,7 +134,7 @@ function serveResource(exchange, context, route) {
 			exchange.json(201, { data: store.create(collection, fields) });
 		} else {
 			const { body, headers } = listPage(exchange, context, collection);
-			exchange.json(200, body, headers);
+			answerGet(exchange, body, headers);
 		}
 		return;
 	}
@@ -158,7 +159,7 @@ function serveResource(exchange, context, route) {
 			exchange.empty(204);
 			return;
 		default:
-			exchange.json(200, { data: existing });
+			answerGet(exchange, { data: existing }, {}, existing.updated_at);
 	}
 }
 
