@@ -17,8 +17,10 @@ import { reportRateLimitCost } from './rate-limit-hint';
 import { asNodeError, errorItem } from './transport/errors';
 import type { PaginationConfig } from './transport/pagination';
 import { listPages, pageRecords } from './transport/pagination';
+import { CACHE_LIMITS } from './transport/cache';
+import { callWithCache } from './transport/cached-call';
 import type { RequestContext } from './transport/request';
-import { callFlextell, CREDENTIAL_TYPE } from './transport/request';
+import { CREDENTIAL_TYPE } from './transport/request';
 import type { SuccessResponse } from './transport/response';
 import { payloadToItems, shapeOutput } from './transport/response';
 
@@ -77,8 +79,31 @@ async function runItem(
 	const request = readItemRequest(ctx, itemIndex, credentials);
 	const list = readItemList(ctx, itemIndex, request);
 	if (list?.returnAll) return await collectList(ctx, request, list.pagination);
-	const result = await callFlextell(ctx, request.call, request.policy);
-	return list ? firstRecords(result, request.options, list.limit) : shapeOutput(result, request.options);
+	// One request, through the shared GETs and (Options › Cache GET Responses) the cache.
+	const cacheSeconds = readCacheSeconds(ctx, itemIndex, request);
+	const result = await callWithCache(ctx, request.call, request.policy, {
+		pathPrefix: request.prefix.pathPrefix,
+		cacheSeconds,
+		fullResponse: request.options.fullResponse,
+	});
+	if (list) return firstRecords(result, request.options, list.limit);
+	const output = shapeOutput(result, request.options);
+	// A Full Response is always Flextell's own answer: with the cache on, the output says so.
+	if (request.options.fullResponse && cacheSeconds > 0) output[0].fromCache = result.fromCache;
+	return output;
+}
+
+function readCacheSeconds(ctx: IExecuteFunctions, itemIndex: number, request: ItemRequest): number {
+	if (request.call.method !== 'GET') return 0;
+	const value = ctx.getNodeParameter('options.cacheSeconds', itemIndex, 0) as unknown;
+	const seconds = value === '' || value === null || value === undefined ? 0 : Number(value);
+	if (!Number.isFinite(seconds) || seconds < 0 || seconds > CACHE_LIMITS.seconds) {
+		throw new NodeOperationError(ctx.getNode(), `The option Cache GET Responses (Seconds) must be a number from 0 to ${CACHE_LIMITS.seconds} (item ${itemIndex})`, {
+			itemIndex,
+			description: `Field: Options › Cache GET Responses (Seconds). It is ${String(value)}.`,
+		});
+	}
+	return seconds;
 }
 
 /** The output of one request, a list cut to its first `limit` records. */

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { concurrencyOption, listProperties, paginationOptions } from './ListDescription';
+import { CACHE_LIMITS } from './transport/cache';
 
 export const DEFAULTS = {
 	timeoutMs: 60_000,
@@ -90,6 +91,16 @@ export const requestProperties: INodeProperties[] = [
 				default: '',
 				placeholder: 'v0.0.1',
 				description: "Use this version instead of the credential's API Version",
+			},
+			{
+				displayName: 'Cache GET Responses (Seconds)',
+				name: 'cacheSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: CACHE_LIMITS.seconds },
+				default: 0,
+				displayOptions: { show: { '/method': ['GET'] } },
+				description:
+					'Reuse a successful answer to the same GET (same credential, path, query and headers) for this long, in any item, node or execution of this n8n process. 0 = off. Writes through the credential drop what they change; Return All, Full Response and the trigger always ask Flextell.',
 			},
 			{
 				displayName: 'Full Response',
