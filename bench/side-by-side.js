@@ -3,7 +3,7 @@
 // `npm run bench`: the Flextell node against n8n's HTTP Request node and a plain axios + axios-retry
 // script, side by side, in one run against the same sandbox configuration.
 //
-//   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall]
+//   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall,cache]
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
 //   npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md   (tables again from raw figures)
 //
@@ -28,6 +28,7 @@ const { apiRequests } = require('../scripts/lib/sandbox');
 const wf = require('./lib/workflows');
 const { sampleProcess, cpuBetween, rssWindow, now } = require('./lib/proc');
 const report = require('./lib/report');
+const cacheWorkload = require('./cache-workload');
 
 const ROOT = n8n.ROOT;
 
@@ -333,19 +334,22 @@ async function setup() {
 		listFlextell: wf.workflow('list flextell', [wf.flextellListNode()]),
 		listHttp: wf.workflow('list http', wf.httpListNodes(apiBase)),
 	};
+	// The enrichment workload (bench/cache-workload.js) only when asked for: --only cache.
+	const cachePlan = ONLY.includes('cache') ? cacheWorkload.setup(wf, apiBase, QUICK) : null;
+	if (cachePlan) Object.assign(W, cachePlan.workflows);
 	const wfDir = path.join(userFolder, 'workflows');
 	fs.mkdirSync(wfDir);
 	for (const [k, w] of Object.entries(W)) fs.writeFileSync(path.join(wfDir, `${k}.json`), JSON.stringify(w));
 	r = await n8n.runN8n(install, ['import:workflow', '--separate', `--input=${wfDir}`], { env, timeoutMs: 180_000 });
 	if (r.code !== 0) throw new Error(`import:workflow failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-	return { W, apiBase, rateIds, costIds, batching };
+	return { W, apiBase, rateIds, costIds, batching, cachePlan };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Workloads
 
 /** @type {Record<string, any>} */
-const results = { rate: {}, cost: {}, returnAll: {} };
+const results = { rate: {}, cost: {}, returnAll: {}, cache: {} };
 /** @type {string[]} */
 const skipped = [];
 
@@ -424,6 +428,9 @@ async function runAll(s) {
 				}
 			}
 		}
+		if (s.cachePlan) {
+			await cacheWorkload.runRep({ sb, plan: s.cachePlan, results: results.cache, rep, runContender, fits, remaining, skipped, say });
+		}
 		if (ONLY.includes('rate')) {
 			for (const mode of MODES) {
 				for (const [i, x] of contendersRate.entries()) {
@@ -482,7 +489,7 @@ async function main() {
 	if (typeof args.render === 'string') {
 		// Re-render the tables from a raw-figures file written by an earlier run.
 		const data = JSON.parse(fs.readFileSync(path.resolve(args.render), 'utf8'));
-		const text = report.render(data);
+		const text = renderAll(data);
 		process.stdout.write(text + '\n');
 		if (typeof args.out === 'string') fs.writeFileSync(path.resolve(args.out), text + '\n');
 		return;
@@ -498,6 +505,12 @@ async function main() {
 	await runAll(s);
 	finish(false);
 	await sb.close();
+}
+
+/** The tables of every workload that ran. @param {any} data */
+function renderAll(data) {
+	const cache = cacheWorkload.render(data.results?.cache, data);
+	return cache.length ? `${report.render(data)}\n${cache.join('\n')}` : report.render(data);
 }
 
 let finished = false;
@@ -516,9 +529,14 @@ function finish(aborted) {
 		totalS: (Date.now() - T0) / 1000,
 		command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
 	};
-	const text = report.render(data);
+	const text = renderAll(data);
 	process.stdout.write(text + '\n');
-	if (OUT) {
+	if (OUT && ONLY.every((w) => w === 'cache') && fs.existsSync(OUT)) {
+		// Only the enrichment workload ran: its section replaces the one in the existing file.
+		fs.writeFileSync(OUT, cacheWorkload.spliceSection(fs.readFileSync(OUT, 'utf8'), cacheWorkload.render(results.cache, data).join('\n')));
+		fs.writeFileSync(OUT.replace(/\.md$/, '') + '-cache.json', JSON.stringify(data, null, 1) + '\n');
+		say(`cache section written to ${path.relative(process.cwd(), OUT)} (raw figures: ${path.relative(process.cwd(), OUT.replace(/\.md$/, '') + '-cache.json')})`);
+	} else if (OUT) {
 		fs.mkdirSync(path.dirname(OUT), { recursive: true });
 		fs.writeFileSync(OUT, text + '\n');
 		// Every run's raw figures, so the tables can be rendered again (--render FILE) without re-running.

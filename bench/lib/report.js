@@ -281,4 +281,4 @@ function notes(o) {
 	return L;
 }
 
-module.exports = { median, brief, render };
+module.exports = { median, brief, render, med, f, errorsOf };
