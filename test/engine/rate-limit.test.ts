@@ -81,7 +81,8 @@ describe('4. Rate limits', () => {
 		const first = startNode({ credentials, parameters: GET });
 		// Start the second execution once the first has received its 429 (the gate is closed).
 		while (rateGates.gateFor(gateKey(sb.baseUrl, 'cred-1')).delay() === 0) await new Promise((r) => setTimeout(r, 5));
-		const second = startNode({ credentials, parameters: GET });
+		// Another GET: an identical one would share the first execution's request instead of sending.
+		const second = startNode({ credentials, parameters: { ...GET, queryParameters: { parameters: [{ name: 'name', value: 'Ada' }] } } });
 		const [a, b] = await Promise.all([first.result, second.result]);
 		expect(a.error).toBeUndefined();
 		expect(b.error).toBeUndefined();
