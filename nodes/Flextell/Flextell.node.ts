@@ -8,11 +8,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { itemParameters, nodeParameters } from '../shared/parameters';
 import { mapConcurrent } from './concurrency';
 import { requestProperties } from './FlextellDescription';
-import { readConcurrency } from './ListDescription';
 import type { ItemRequest } from './parameters';
-import { readItemList, readItemRequest } from './parameters';
+import { readConcurrency, readItemList, readItemRequest } from './parameters';
 import { reportRateLimitCost } from './rate-limit-hint';
 import { asNodeError, errorItem } from './transport/errors';
 import type { PaginationConfig } from './transport/pagination';
@@ -45,9 +45,8 @@ export class Flextell implements INodeType {
 		const startedAt = Date.now();
 		const items = this.getInputData();
 		const credentials: ICredentialDataDecryptedObject = await this.getCredentials(CREDENTIAL_TYPE);
-		const concurrency = items.length > 1 ? readConcurrency(this.getNodeParameter('options.concurrency', 0, 1), (message, description) => {
-			throw new NodeOperationError(this.getNode(), message, { itemIndex: 0, description });
-		}) : 1;
+		const node = nodeParameters(this);
+		const concurrency = items.length > 1 ? readConcurrency(node.get('options.concurrency', 1), node.fail) : 1;
 
 		// Up to `concurrency` items in flight; results come back in item order.
 		const perItem = await mapConcurrent(items.length, concurrency, async (itemIndex) => {
@@ -76,8 +75,9 @@ async function runItem(
 	itemIndex: number,
 	credentials: ICredentialDataDecryptedObject,
 ): Promise<IDataObject[]> {
-	const request = readItemRequest(ctx, itemIndex, credentials);
-	const list = readItemList(ctx, itemIndex, request);
+	const params = itemParameters(ctx, itemIndex);
+	const request = readItemRequest(params, credentials);
+	const list = readItemList(params, request);
 	if (list?.returnAll) return await collectList(ctx, request, list.pagination);
 	// One request, through the shared GETs and (Options › Cache GET Responses) the cache.
 	const cacheSeconds = readCacheSeconds(ctx, itemIndex, request);

@@ -1,40 +1,52 @@
+/**
+ * The Flextell node's parameters: method, path, JSON body, Return All / Limit, output shaping and
+ * Concurrency of its own, with the Query Parameters, request options and pagination options it
+ * shares with the Flextell Trigger.
+ */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { concurrencyOption, listProperties, paginationOptions } from './ListDescription';
+import type { WholeNumberSpec } from '../shared/descriptions';
+import { paginationOptions, queryParametersProperty, requestOptions, wholeNumberOption } from '../shared/descriptions';
 import { CACHE_LIMITS } from './transport/cache';
 
-export const DEFAULTS = {
-	timeoutMs: 60_000,
-	maxRetries: 5,
-	maxWaitSeconds: 300,
-} as const;
-
-export const LIMITS = {
-	maxRetries: 10,
-	maxWaitSeconds: 3600,
-	timeoutMs: 600_000,
-} as const;
-
-/** A repeatable list of name/value pairs, read as `{ [entry]: [{ name, value }] }`. */
-function nameValuePairs(entry: string, entryDisplayName: string) {
-	return {
-		type: 'fixedCollection' as const,
-		typeOptions: { multipleValues: true },
-		default: {},
-		options: [
-			{
-				name: entry,
-				displayName: entryDisplayName,
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string' as const, default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string' as const, default: '' },
-				],
-			},
-		],
-	};
-}
-
 const bodyMethods = ['POST', 'PUT', 'PATCH'];
+
+const onlyGet = { show: { method: ['GET'] } };
+
+const limitProperty = {
+	displayName: 'Limit',
+	name: 'limit',
+	type: 'number',
+	default: 50,
+	typeOptions: { minValue: 1 },
+	displayOptions: { show: { method: ['GET'], returnAll: [false] } },
+	description: 'Max number of results to return',
+} satisfies INodeProperties;
+
+/** `returnAll` and `limit`, shown for GET. */
+const listProperties: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		displayOptions: onlyGet,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	limitProperty,
+];
+
+export const CONCURRENCY = {
+	displayName: 'Concurrency',
+	name: 'concurrency',
+	default: 1,
+	min: 1,
+	max: 16,
+	description: 'How many input items to process at the same time. Output order stays the same, and all requests share one rate limit: after a 429 none is sent before Retry-After.',
+} as const satisfies WholeNumberSpec;
+
+/** What Limit left empty means (its default, shown in the editor). */
+export const DEFAULT_LIMIT = limitProperty.default;
 
 export const requestProperties: INodeProperties[] = [
 	{
@@ -62,12 +74,7 @@ export const requestProperties: INodeProperties[] = [
 			"Resource path after the credential's Base URL and API version, such as <code>contacts</code> or <code>contacts/obj_abc123</code>. Drag a field in to build it from the input item.",
 		hint: 'Relative paths only: the access token is never sent to another host',
 	},
-	{
-		displayName: 'Query Parameters',
-		name: 'queryParameters',
-		placeholder: 'Add Query Parameter',
-		...nameValuePairs('parameters', 'Parameter'),
-	},
+	queryParametersProperty,
 	{
 		displayName: 'JSON Body',
 		name: 'jsonBody',
@@ -84,14 +91,7 @@ export const requestProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: withListOptions([
-			{
-				displayName: 'API Version',
-				name: 'apiVersion',
-				type: 'string',
-				default: '',
-				placeholder: 'v0.0.1',
-				description: "Use this version instead of the credential's API Version",
-			},
+			...requestOptions,
 			{
 				displayName: 'Cache GET Responses (Seconds)',
 				name: 'cacheSeconds',
@@ -110,44 +110,11 @@ export const requestProperties: INodeProperties[] = [
 				description: 'Whether to output the status code, headers and whole body instead of just the data',
 			},
 			{
-				displayName: 'Headers',
-				name: 'headers',
-				placeholder: 'Add Header',
-				description: 'Extra request headers. Authorization and Host cannot be set here.',
-				...nameValuePairs('header', 'Header'),
-			},
-			{
-				displayName: 'Max Retries',
-				name: 'maxRetries',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: LIMITS.maxRetries },
-				default: 5,
-				description:
-					'How often to retry after a 429 (rate limit), and for GET, PUT and DELETE after a server or network error',
-			},
-			{
-				displayName: 'Max Wait (Seconds)',
-				name: 'maxWaitSeconds',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: LIMITS.maxWaitSeconds },
-				default: 300,
-				description:
-					'The longest single wait the node accepts. If Flextell asks for a longer Retry-After, the item fails at once instead of retrying too early.',
-			},
-			{
 				displayName: 'Split Into Items',
 				name: 'splitIntoItems',
 				type: 'boolean',
 				default: true,
 				description: 'Whether to output one item per element when Flextell returns a list',
-			},
-			{
-				displayName: 'Timeout (Ms)',
-				name: 'timeout',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: LIMITS.timeoutMs },
-				default: 60000,
-				description: 'How long to wait for each response before giving up (or retrying a GET, PUT or DELETE)',
 			},
 		]),
 	},
@@ -159,5 +126,5 @@ export const requestProperties: INodeProperties[] = [
  */
 function withListOptions(options: INodeProperties[]): INodeProperties[] {
 	const getOnly = paginationOptions.map((option) => ({ ...option, displayOptions: { show: { '/method': ['GET'], '/returnAll': [true] } } }));
-	return [...options, concurrencyOption, ...getOnly].sort((a, b) => a.displayName.localeCompare(b.displayName));
+	return [...options, wholeNumberOption(CONCURRENCY), ...getOnly].sort((a, b) => a.displayName.localeCompare(b.displayName));
 }

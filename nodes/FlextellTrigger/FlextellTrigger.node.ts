@@ -1,7 +1,6 @@
 import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
-	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
 	INodeType,
@@ -10,26 +9,20 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { requestProperties } from '../Flextell/FlextellDescription';
-import { paginationOptions, readPagination } from '../Flextell/ListDescription';
-import type { PaginationOptionValues } from '../Flextell/ListDescription';
-import type { ItemRequest } from '../Flextell/parameters';
-import { readItemRequest } from '../Flextell/parameters';
 import type { PaginationConfig } from '../Flextell/transport/pagination';
 import { listPages } from '../Flextell/transport/pagination';
 import type { CallPolicy } from '../Flextell/transport/request';
 import { CREDENTIAL_TYPE } from '../Flextell/transport/request';
-import { isPlainObject } from '../Flextell/transport/response';
+import { payloadToItems } from '../Flextell/transport/response';
+import { paginationOptions, queryParametersProperty, requestOptions } from '../shared/descriptions';
+import type { Fail, PaginationOptionValues, RequestSetup } from '../shared/parameters';
+import { pollParameters, readPagination, readRequest } from '../shared/parameters';
 import { pollOnce } from './poll';
 import type { PollBudget } from './poll-budget';
 import { pollBudget } from './poll-budget';
 import { pollLockKey } from './poll-lock';
 import type { RecordFields } from './watermark';
 import { idOf } from './watermark';
-
-const sharedOptionNames = ['apiVersion', 'headers', 'maxRetries', 'maxWaitSeconds', 'timeout'];
-const requestOptions = (requestProperties.find((p) => p.name === 'options')?.options ?? []) as INodeProperties[];
-const queryParameters = requestProperties.find((p) => p.name === 'queryParameters') as INodeProperties;
 
 const sortOptions: INodeProperties[] = [
 	{
@@ -50,7 +43,7 @@ const sortOptions: INodeProperties[] = [
 ];
 
 const triggerOptions: INodeProperties[] = [
-	...requestOptions.filter((option) => sharedOptionNames.includes(option.name)),
+	...requestOptions,
 	...paginationOptions,
 	...sortOptions,
 ].sort((a, b) => a.displayName.localeCompare(b.displayName));
@@ -117,7 +110,7 @@ export class FlextellTrigger implements INodeType {
 				default: 'id',
 				description: 'The record field that identifies a record',
 			},
-			{ ...queryParameters, description: 'Filters for the list, sent with every poll' },
+			{ ...queryParametersProperty, description: 'Filters for the list, sent with every poll' },
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -196,7 +189,7 @@ function overBudget(ctx: IPollFunctions, setup: TriggerSetup, budget: PollBudget
 
 interface TriggerSetup {
 	path: string;
-	request: ItemRequest;
+	request: RequestSetup;
 	pagination: PaginationConfig;
 	fields: RecordFields;
 	key: string;
@@ -204,28 +197,16 @@ interface TriggerSetup {
 }
 
 function readSetup(ctx: IPollFunctions, credentials: ICredentialDataDecryptedObject): TriggerSetup {
-	const fail = (message: string, description: string): never => {
-		throw new NodeOperationError(ctx.getNode(), message, { description });
-	};
-	const event = ctx.getNodeParameter('event', 'newRecord') as string;
+	const params = pollParameters(ctx);
+	const { fail } = params;
+	const event = params.get('event', 'newRecord') as string;
+	const defaultDateField = event === 'newOrUpdatedRecord' ? 'updated_at' : 'created_at';
 	const fields: RecordFields = {
-		idField: fieldName(ctx.getNodeParameter('idField', 'id'), 'id', 'ID Field', fail),
-		dateField: fieldName(
-			ctx.getNodeParameter('dateField', event === 'newOrUpdatedRecord' ? 'updated_at' : 'created_at'),
-			event === 'newOrUpdatedRecord' ? 'updated_at' : 'created_at',
-			'Date Field',
-			fail,
-		),
+		idField: fieldName(params.get('idField', 'id'), 'id', 'ID Field', fail),
+		dateField: fieldName(params.get('dateField', defaultDateField), defaultDateField, 'Date Field', fail),
 	};
-	const options = ctx.getNodeParameter('options', {}) as PaginationOptionValues & IDataObject;
-
-	// The node's own request reader, seen through a one-item execute context (always a GET).
-	const asItem = {
-		getNode: () => ctx.getNode(),
-		getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown) =>
-			name === 'method' ? 'GET' : ctx.getNodeParameter(name, fallback),
-	} as unknown as IExecuteFunctions;
-	const request = readItemRequest(asItem, 0, credentials);
+	const options = params.get('options', {}) as PaginationOptionValues & IDataObject;
+	const request = readRequest(params, credentials, 'GET');
 
 	const sortParameter = typeof options.sortParameter === 'string' ? options.sortParameter.trim() : 'sort';
 	const sortValue = typeof options.sortValue === 'string' && options.sortValue.trim() ? options.sortValue.trim() : `-${fields.dateField}`;
@@ -234,7 +215,7 @@ function readSetup(ctx: IPollFunctions, credentials: ICredentialDataDecryptedObj
 	}
 
 	return {
-		path: String(ctx.getNodeParameter('path', '')),
+		path: String(params.get('path', '')),
 		request,
 		pagination: readPagination(options, fail),
 		fields,
@@ -243,7 +224,7 @@ function readSetup(ctx: IPollFunctions, credentials: ICredentialDataDecryptedObj
 	};
 }
 
-function fieldName(value: unknown, fallback: string, label: string, fail: (m: string, d: string) => never): string {
+function fieldName(value: unknown, fallback: string, label: string, fail: Fail): string {
 	const text = typeof value === 'string' ? value.trim() : '';
 	if (text === '') return fallback;
 	if (text.length > 200) fail(`The ${label} is too long`, `Field: ${label}.`);
@@ -256,7 +237,7 @@ function recordsOf(ctx: IPollFunctions, records: unknown[] | undefined): IDataOb
 			description: 'Field: Path. The trigger watches a list, such as "contacts"; a path to a single record cannot be watched.',
 		});
 	}
-	return records.map((record) => (isPlainObject(record) ? (record as IDataObject) : { value: record as IDataObject[keyof IDataObject] }));
+	return payloadToItems(records, true);
 }
 
 function unreadableDate(ctx: IPollFunctions, record: IDataObject, fields: RecordFields): NodeOperationError {

@@ -9,9 +9,10 @@ import type { IDataObject, IHttpRequestOptions, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { PaginationConfig, PaginationMode } from '../../nodes/Flextell/transport/pagination';
-import { listPages, PAGINATION_DEFAULTS } from '../../nodes/Flextell/transport/pagination';
+import { listPages } from '../../nodes/Flextell/transport/pagination';
 import type { RequestContext } from '../../nodes/Flextell/transport/request';
 import { resolveApiPrefix } from '../../nodes/Flextell/transport/url';
+import { PAGINATION_DEFAULTS } from '../../nodes/shared/descriptions';
 import { check } from './property-config';
 
 const NODE: INode = { id: 'n1', name: 'Flextell', type: 'n8n-nodes-flextell.flextell', typeVersion: 1, position: [0, 0], parameters: {} };

@@ -1,16 +1,17 @@
 import { mapConcurrent } from '../../nodes/Flextell/concurrency';
-import { readConcurrency, readPagination } from '../../nodes/Flextell/ListDescription';
 import type { PaginationConfig, PagingState } from '../../nodes/Flextell/transport/pagination';
 import {
 	nextCursorOf,
 	nextLinkOf,
-	PAGINATION_DEFAULTS,
 	pageRecords,
 	pageSizeParameterOf,
 	parseLinkHeader,
 	planNext,
 	readField,
 } from '../../nodes/Flextell/transport/pagination';
+import { readConcurrency } from '../../nodes/Flextell/parameters';
+import { PAGINATION_DEFAULTS } from '../../nodes/shared/descriptions';
+import { readPagination } from '../../nodes/shared/parameters';
 
 const fail = (message: string, description: string): never => {
 	throw new Error(`${message} | ${description}`);

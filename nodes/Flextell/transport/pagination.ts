@@ -46,19 +46,6 @@ export interface PaginationConfig {
 	nextLinkField: string;
 }
 
-export const PAGINATION_DEFAULTS: PaginationConfig = {
-	mode: 'cursor',
-	pageSize: 100,
-	maxPages: 1000,
-	cursorParameter: 'cursor',
-	pageSizeParameter: '',
-	pageParameter: 'page',
-	nextCursorField: 'next_cursor',
-	nextLinkField: 'next',
-};
-
-export const PAGINATION_LIMITS = { pageSize: 1000, maxPages: 100_000 } as const;
-
 export const PAGINATION_MODES: readonly PaginationMode[] = ['cursor', 'page', 'link', 'off'];
 
 /** `field` (dotted path) at the top level of the body, else under its `meta` object. */

@@ -1,0 +1,215 @@
+/**
+ * Reading and checking the parameters both nodes share, from any n8n context: one item of the
+ * Flextell node, a poll of the Flextell Trigger, or an option of the whole node. Every problem
+ * becomes a NodeOperationError that names the field to fix, and the item where there is one;
+ * nothing is sent before all checks pass. Editor labels live here, not in the transport.
+ */
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	INode,
+	IPollFunctions,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { PaginationConfig, PaginationMode } from '../Flextell/transport/pagination';
+import { PAGINATION_MODES } from '../Flextell/transport/pagination';
+import { gateKey } from '../Flextell/transport/rate-gate';
+import type { CallPolicy, FlextellCall } from '../Flextell/transport/request';
+import { CREDENTIAL_TYPE } from '../Flextell/transport/request';
+import type { HttpMethod } from '../Flextell/transport/retry-policy';
+import type { ApiPrefix } from '../Flextell/transport/url';
+import { buildRequestUrl, resolveApiPrefix, UrlRuleError } from '../Flextell/transport/url';
+import type { WholeNumberSpec } from './descriptions';
+import { NUMBERS, PAGINATION_DEFAULTS } from './descriptions';
+
+/** Throws the parameter error; its message and description name the field. */
+export type Fail = (message: string, description: string) => never;
+
+/** Where parameters are read from, and how a problem with them is reported. */
+export interface Parameters {
+	node: INode;
+	/** The input item read for; none for a poll or an option of the whole node. */
+	itemIndex?: number;
+	get(name: string, fallback: unknown): unknown;
+	fail: Fail;
+}
+
+/** The parameters of one input item of the Flextell node. */
+export function itemParameters(ctx: IExecuteFunctions, itemIndex: number): Parameters {
+	const node = ctx.getNode();
+	return { node, itemIndex, get: (name, fallback) => ctx.getNodeParameter(name, itemIndex, fallback), fail: failer(node, itemIndex) };
+}
+
+/** The parameters of a poll of the Flextell Trigger. */
+export function pollParameters(ctx: IPollFunctions): Parameters {
+	const node = ctx.getNode();
+	return { node, get: (name, fallback) => ctx.getNodeParameter(name, fallback), fail: failer(node) };
+}
+
+/** An option of the whole node (read from the first item, as n8n does for such options). */
+export function nodeParameters(ctx: IExecuteFunctions): Parameters {
+	const node = ctx.getNode();
+	return { node, get: (name, fallback) => ctx.getNodeParameter(name, 0, fallback), fail: failer(node) };
+}
+
+/** The one way a parameter problem is reported: names the item (once) when there is one. */
+function failer(node: INode, itemIndex?: number): Fail {
+	return (message, description) => {
+		const named = itemIndex === undefined || message.includes(`item ${itemIndex}`) ? message : `${message} (item ${itemIndex})`;
+		throw new NodeOperationError(node, named, { itemIndex, description });
+	};
+}
+
+export interface RequestOptions {
+	apiVersion?: string;
+	timeout?: number;
+	maxRetries?: number;
+	maxWaitSeconds?: number;
+	headers?: { header?: Array<{ name?: string; value?: string }> };
+}
+
+/** A request ready to send: what to send, where its API prefix is, and the policy to send it by. */
+export interface RequestSetup {
+	call: FlextellCall;
+	policy: CallPolicy;
+	prefix: ApiPrefix;
+}
+
+const FORBIDDEN_HEADERS = new Set(['authorization', 'host', 'cookie', 'proxy-authorization', 'content-length', 'transfer-encoding']);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const FIELD_LABELS: Record<string, string> = {
+	baseUrl: 'Base URL (in the credential)',
+	apiVersion: 'API Version',
+	path: 'Path',
+	nextLink: 'pagination link',
+};
+
+/** Path, Query Parameters and the request options, for a request with `method` (no body). */
+export function readRequest(params: Parameters, credentials: ICredentialDataDecryptedObject, method: HttpMethod): RequestSetup {
+	const options = params.get('options', {}) as RequestOptions;
+	const version = options.apiVersion?.trim() ? options.apiVersion : credentials.apiVersion;
+	const prefix = withUrlRules(params, () => resolveApiPrefix(credentials.baseUrl, version));
+	const url = withUrlRules(params, () => buildRequestUrl(prefix, params.get('path', '')));
+	return {
+		call: { method, url, qs: readQuery(params), headers: readHeaders(options, params.fail) },
+		prefix,
+		policy: readCallPolicy(params, options, credentials),
+	};
+}
+
+/** How to send: the 429 gate of this credential and API, the limits the user set, the secrets to hide. */
+function readCallPolicy(params: Parameters, options: RequestOptions, credentials: ICredentialDataDecryptedObject): CallPolicy {
+	const { fail } = params;
+	return {
+		itemIndex: params.itemIndex ?? 0,
+		gateKey: gateKey(String(credentials.baseUrl ?? '').replace(/\/+$/, ''), params.node.credentials?.[CREDENTIAL_TYPE]?.id ?? undefined),
+		timeoutMs: bounded(options.timeout, NUMBERS.timeout, fail),
+		maxRetries: bounded(options.maxRetries, NUMBERS.maxRetries, fail),
+		maxWaitSeconds: bounded(options.maxWaitSeconds, NUMBERS.maxWaitSeconds, fail),
+		secrets: tokenSecrets(credentials),
+	};
+}
+
+/** Runs a URL rule check and turns its failure into an error naming the field (and the item). */
+function withUrlRules<T>(params: Parameters, build: () => T): T {
+	try {
+		return build();
+	} catch (error) {
+		if (!(error instanceof UrlRuleError)) throw new NodeOperationError(params.node, error as Error, { itemIndex: params.itemIndex });
+		return params.fail(error.message, `Field: ${FIELD_LABELS[error.field] ?? error.field}. ${error.hint}`);
+	}
+}
+
+function tokenSecrets(credentials: ICredentialDataDecryptedObject): string[] {
+	const tokens = (credentials.oauthTokenData ?? {}) as IDataObject;
+	return [tokens.access_token, tokens.refresh_token, credentials.clientSecret].filter(
+		(value): value is string => typeof value === 'string' && value !== '',
+	);
+}
+
+function readQuery(params: Parameters): IDataObject | undefined {
+	const collection = params.get('queryParameters', {}) as {
+		parameters?: Array<{ name?: unknown; value?: unknown }>;
+	};
+	const qs: IDataObject = {};
+	for (const [position, { name, value }] of (collection.parameters ?? []).entries()) {
+		const key = typeof name === 'string' ? name.trim() : '';
+		if (!key) {
+			params.fail(`Query parameter ${position + 1} has no name`, 'Field: Query Parameters. Give every query parameter a name, or remove the empty one.');
+		}
+		const text = value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+		const existing = qs[key];
+		qs[key] = existing === undefined ? text : ([] as string[]).concat(existing as string | string[], text);
+	}
+	return Object.keys(qs).length ? qs : undefined;
+}
+
+function readHeaders(options: RequestOptions, fail: Fail): Record<string, string> | undefined {
+	const headers: Record<string, string> = {};
+	for (const { name, value } of options.headers?.header ?? []) {
+		const key = (name ?? '').trim();
+		if (!HEADER_NAME.test(key)) {
+			fail(`The header name "${key}" is not valid`, 'Field: Options › Headers. Use letters, digits and dashes, e.g. X-Request-Id.');
+		}
+		if (FORBIDDEN_HEADERS.has(key.toLowerCase())) {
+			fail(
+				`The header "${key}" cannot be set in the node`,
+				'Field: Options › Headers. Authorization comes from the Flextell credential and Host from its Base URL, and the node sends no cookies; remove this header.',
+			);
+		}
+		const text = String(value ?? '');
+		if (/[\r\n\0]/.test(text)) fail(`The value of header "${key}" contains a line break`, 'Field: Options › Headers. Remove line breaks from the value.');
+		headers[key] = text;
+	}
+	return Object.keys(headers).length ? headers : undefined;
+}
+
+export interface PaginationOptionValues {
+	pagination?: string;
+	pageSize?: number;
+	maxPages?: number;
+	cursorParameter?: string;
+	pageSizeParameter?: string;
+	pageParameter?: string;
+	nextCursorField?: string;
+	nextLinkField?: string;
+}
+
+/** The pagination settings from an options collection; every problem goes through `fail`. */
+export function readPagination(options: PaginationOptionValues & IDataObject, fail: Fail): PaginationConfig {
+	const defaults = PAGINATION_DEFAULTS;
+	const mode = (options.pagination ?? defaults.mode) as PaginationMode;
+	if (!PAGINATION_MODES.includes(mode)) {
+		fail(`The pagination scheme "${String(mode)}" is not supported`, `Field: Options › Pagination. Use one of ${PAGINATION_MODES.join(', ')}.`);
+	}
+	const name = (value: unknown, fallback: string, label: string, allowEmpty = false): string => {
+		if (value === undefined || value === null) return fallback;
+		const text = String(value).trim();
+		if (text === '' && !allowEmpty) return fallback;
+		if (/[\s&=?#]/.test(text)) fail(`The option ${label} "${text}" is not a valid name`, `Field: Options › ${label}. Use the plain name, e.g. "${fallback || 'limit'}".`);
+		return text;
+	};
+	return {
+		mode,
+		pageSize: bounded(options.pageSize, NUMBERS.pageSize, fail),
+		maxPages: bounded(options.maxPages, NUMBERS.maxPages, fail),
+		cursorParameter: name(options.cursorParameter, defaults.cursorParameter, 'Cursor Parameter'),
+		pageSizeParameter: name(options.pageSizeParameter, defaults.pageSizeParameter, 'Page Size Parameter', true),
+		pageParameter: name(options.pageParameter, defaults.pageParameter, 'Page Parameter'),
+		nextCursorField: name(options.nextCursorField, defaults.nextCursorField, 'Next Cursor Field'),
+		nextLinkField: name(options.nextLinkField, defaults.nextLinkField, 'Next Link Field'),
+	};
+}
+
+/** A whole-number option checked against its spec; empty means the spec's default. */
+export function bounded(value: unknown, spec: WholeNumberSpec, fail: Fail): number {
+	if (value === undefined || value === null || value === '') return spec.default;
+	const n = Number(value);
+	if (!Number.isFinite(n) || n < spec.min || n > spec.max) {
+		fail(`The option ${spec.displayName} must be a number from ${spec.min} to ${spec.max}`, `Field: Options › ${spec.displayName}. It is ${String(value)}.`);
+	}
+	return Math.floor(n);
+}
