@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { itemParameters, nodeParameters } from '../shared/parameters';
+import { itemParameters, nodeParameters, pagingAdvice } from '../shared/parameters';
 import { mapConcurrent } from './concurrency';
 import { requestProperties } from './FlextellDescription';
 import type { ItemRequest } from './parameters';
@@ -107,20 +107,20 @@ function readCacheSeconds(ctx: IExecuteFunctions, itemIndex: number, request: It
 }
 
 /** The output of one request, a list cut to its first `limit` records. */
-export function firstRecords(result: SuccessResponse, options: ItemRequest['options'], limit: number): IDataObject[] {
+function firstRecords(result: SuccessResponse, options: ItemRequest['options'], limit: number): IDataObject[] {
 	const records = pageRecords(result.body);
 	if (records === undefined || records.length <= limit) return shapeOutput(result, options);
 	return payloadToItems(records.slice(0, limit), options.splitIntoItems);
 }
 
 /** Streams every page's records into one array (no copying of what is already in). */
-export async function collectList(
+async function collectList(
 	ctx: RequestContext,
 	request: Pick<ItemRequest, 'call' | 'policy' | 'prefix' | 'options'>,
 	pagination: PaginationConfig,
 ): Promise<IDataObject[]> {
 	const records: unknown[] = [];
-	for await (const page of listPages(ctx, request.call, request.policy, request.prefix, pagination)) {
+	for await (const page of listPages(ctx, request.call, request.policy, request.prefix, pagination, { advice: pagingAdvice })) {
 		if (page.records === undefined) {
 			// Not a list (a single record, an empty answer): shaped as without paging.
 			if (page.number === 1) return shapeOutput(page.result, request.options);

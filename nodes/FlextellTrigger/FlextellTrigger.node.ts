@@ -16,7 +16,7 @@ import { CREDENTIAL_TYPE } from '../Flextell/transport/request';
 import { payloadToItems } from '../Flextell/transport/response';
 import { paginationOptions, queryParametersProperty, requestOptions } from '../shared/descriptions';
 import type { Fail, PaginationOptionValues, RequestSetup } from '../shared/parameters';
-import { pollParameters, readPagination, readRequest } from '../shared/parameters';
+import { pagingAdvice, pollParameters, readPagination, readRequest } from '../shared/parameters';
 import { pollOnce } from './poll';
 import type { PollBudget } from './poll-budget';
 import { pollBudget } from './poll-budget';
@@ -130,7 +130,7 @@ export class FlextellTrigger implements INodeType {
 
 		if (this.getMode() === 'manual') {
 			// "Fetch test event": the newest record, so fields can be mapped. Nothing is remembered.
-			for await (const page of listPages(this, setup.request.call, setup.request.policy, setup.request.prefix, setup.pagination, { remaining: () => 1 })) {
+			for await (const page of listPages(this, setup.request.call, setup.request.policy, setup.request.prefix, setup.pagination, { remaining: () => 1, advice: pagingAdvice })) {
 				const newest = recordsOf(this, page.records)[0];
 				return newest ? [[{ json: newest }]] : null;
 			}
@@ -171,7 +171,7 @@ export class FlextellTrigger implements INodeType {
 
 /** The list, newest first, page by page, as records; every request within the poll's budget. */
 async function* recordPages(ctx: IPollFunctions, setup: TriggerSetup, policy: CallPolicy): AsyncGenerator<IDataObject[]> {
-	for await (const page of listPages(ctx, setup.request.call, policy, setup.request.prefix, setup.pagination)) {
+	for await (const page of listPages(ctx, setup.request.call, policy, setup.request.prefix, setup.pagination, { advice: pagingAdvice })) {
 		yield recordsOf(ctx, page.records);
 	}
 }

@@ -15,7 +15,7 @@
  * Expressions it cannot read count as every minute, the shortest schedule n8n accepts.
  */
 
-export const POLL_BUDGET = {
+const POLL_BUDGET = {
 	floorMs: 5_000,
 	ceilingMs: 5 * 60_000,
 	minMarginMs: 2_000,

@@ -13,7 +13,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { PaginationConfig, PaginationMode } from '../Flextell/transport/pagination';
+import type { PaginationConfig, PaginationMode, PagingProblem } from '../Flextell/transport/pagination';
 import { PAGINATION_MODES } from '../Flextell/transport/pagination';
 import { gateKey } from '../Flextell/transport/rate-gate';
 import type { CallPolicy, FlextellCall } from '../Flextell/transport/request';
@@ -212,4 +212,19 @@ export function bounded(value: unknown, spec: WholeNumberSpec, fail: Fail): numb
 		fail(`The option ${spec.displayName} must be a number from ${spec.min} to ${spec.max}`, `Field: Options › ${spec.displayName}. It is ${String(value)}.`);
 	}
 	return Math.floor(n);
+}
+
+/** What the user can change when a list goes wrong, in the words of the editor's fields. */
+export function pagingAdvice(problem: PagingProblem): string {
+	switch (problem.kind) {
+		case 'stuck':
+			return `Try another Pagination scheme or check the Next ${problem.item === 'cursor' ? 'Cursor' : 'Link'} Field option.`;
+		case 'max-pages':
+			return (
+				`Field: Options › Max Pages. The node fetches at most ${problem.maxPages} pages for one list so a list that never ends cannot run forever. ` +
+				'Raise Max Pages or Page Size if the list really is that long, filter it with query parameters, or check that the Pagination scheme matches how Flextell pages this list.'
+			);
+		case 'link-outside':
+			return `Field: ${FIELD_LABELS.nextLink}. ${problem.hint}`;
+	}
 }

@@ -22,7 +22,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { CallPolicy, FlextellCall, RequestContext } from './request';
-import { callFlextell } from './request';
+import { callFlextell, pathOf } from './request';
 import type { SuccessResponse } from './response';
 import { headerValue, isPlainObject, unwrapData } from './response';
 import type { ApiPrefix } from './url';
@@ -174,9 +174,17 @@ export interface ListPage {
 	records: unknown[] | undefined;
 }
 
+/** A list that went wrong in a way the user can fix: the transport names the problem, the caller words it. */
+export type PagingProblem =
+	| { kind: 'stuck'; item: 'cursor' | 'link' }
+	| { kind: 'max-pages'; maxPages: number }
+	| { kind: 'link-outside'; hint: string };
+
 export interface ListOptions {
 	/** How many more records the caller still wants (asks for smaller pages near the end). */
 	remaining?: () => number;
+	/** What the user can do about a paging problem, for the error's description (it names their fields). */
+	advice?: (problem: PagingProblem) => string;
 }
 
 /**
@@ -192,6 +200,7 @@ export async function* listPages(
 	config: PaginationConfig,
 	options: ListOptions = {},
 ): AsyncGenerator<ListPage, void, undefined> {
+	const advice = options.advice ?? (() => 'Check the pagination settings for this list.');
 	const sizeParameter = pageSizeParameterOf(config);
 	const userQuery = first.qs ?? {};
 	// A paging parameter the user wrote is sent as written (withQuery never replaces it); its
@@ -221,14 +230,15 @@ export async function* listPages(
 		const body = result.body.kind === 'json' ? result.body.value : undefined;
 		const step = planNext(config, state, { body, headers: result.headers, records, perPage: fixedSize });
 		if (step.kind === 'done') return;
-		if (step.kind === 'stuck') throw pagingError(ctx, policy, `${step.reason} (item ${policy.itemIndex})`, 'Flextell keeps returning the same page. Try another Pagination scheme or check the Next Cursor Field option.');
+		if (step.kind === 'stuck') {
+			throw pagingError(ctx, policy, `${step.reason} (item ${policy.itemIndex})`, `Flextell keeps returning the same page. ${advice({ kind: 'stuck', item: 'cursor' })}`);
+		}
 		if (state.pages >= config.maxPages) {
 			throw pagingError(
 				ctx,
 				policy,
 				`Stopped after ${config.maxPages} pages of ${pathOf(first.url)}: the list did not end (item ${policy.itemIndex})`,
-				`Field: Options › Max Pages. The node fetches at most ${config.maxPages} pages for one list so a list that never ends cannot run forever. ` +
-					'Raise Max Pages or Page Size if the list really is that long, filter it with query parameters, or check that the Pagination scheme matches how Flextell pages this list.',
+				advice({ kind: 'max-pages', maxPages: config.maxPages }),
 			);
 		}
 
@@ -239,7 +249,7 @@ export async function* listPages(
 						ctx,
 						policy,
 						`Flextell returned a cursor it had already returned ("${shorten(step.cursor)}"), so the list would go round in circles (item ${policy.itemIndex})`,
-						'Try another Pagination scheme or check the Next Cursor Field option.',
+						advice({ kind: 'stuck', item: 'cursor' }),
 					);
 				}
 				seenCursors.add(step.cursor);
@@ -251,9 +261,9 @@ export async function* listPages(
 				call = withQuery(first, config, sizeParameter, { page: step.pageNumber, size: fixedSize });
 				break;
 			case 'link': {
-				const url = followLink(ctx, policy, prefix, step.link);
+				const url = followLink(ctx, policy, prefix, step.link, advice);
 				if (seenUrls.has(url)) {
-					throw pagingError(ctx, policy, `Flextell returned a next-page link to a page already fetched (item ${policy.itemIndex})`, 'Try another Pagination scheme or check the Next Link Field option.');
+					throw pagingError(ctx, policy, `Flextell returned a next-page link to a page already fetched (item ${policy.itemIndex})`, advice({ kind: 'stuck', item: 'link' }));
 				}
 				seenUrls.add(url);
 				state.url = url;
@@ -281,12 +291,12 @@ function withQuery(
 	return { ...first, qs };
 }
 
-function followLink(ctx: RequestContext, policy: CallPolicy, prefix: ApiPrefix, link: string): string {
+function followLink(ctx: RequestContext, policy: CallPolicy, prefix: ApiPrefix, link: string, advice: (problem: PagingProblem) => string): string {
 	try {
 		return resolveWithinPrefix(prefix, link);
 	} catch (error) {
 		if (!(error instanceof UrlRuleError)) return pagingFailure(ctx, policy, error);
-		return pagingFailure(ctx, policy, error, `Field: pagination link. ${error.hint}`);
+		return pagingFailure(ctx, policy, error, advice({ kind: 'link-outside', hint: error.hint }));
 	}
 }
 
@@ -302,8 +312,4 @@ function pagingError(ctx: RequestContext, policy: CallPolicy, message: string, d
 function positiveInteger(value: unknown): number | undefined {
 	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function pathOf(url: string): string {
-	return new URL(url).pathname;
 }

@@ -239,7 +239,7 @@ function withItemIndex(error: unknown, itemIndex: number): unknown {
 	return error;
 }
 
-function pathOf(url: string): string {
+export function pathOf(url: string): string {
 	const parsed = new URL(url);
 	return parsed.pathname;
 }
