@@ -55,7 +55,8 @@ export class Flextell implements INodeType {
 				return json.map((entry): INodeExecutionData => ({ json: entry, pairedItem: { item: itemIndex } }));
 			} catch (error) {
 				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, itemIndex);
-				return [{ json: errorItem(error) as IDataObject, pairedItem: { item: itemIndex } }];
+				// Not the item's `error` field: n8n would replace the json with the bare message.
+				return [{ json: errorItem(error) as unknown as IDataObject, pairedItem: { item: itemIndex } }];
 			}
 		});
 

@@ -48,7 +48,7 @@ describe('3. Errors', () => {
 		expect(apiRequests(sb)).toHaveLength(1);
 	});
 
-	it('with continue-on-fail the failing item becomes { error, code, statusCode } and the next items go on', async () => {
+	it('with continue-on-fail the failing item becomes { error: { message, code, statusCode } } and the next items go on', async () => {
 		const [ada] = sb.seed('contacts', [{ name: 'Ada' }]);
 		const { credentials } = connectedCredential(sb);
 		const { items: out, error } = await runNode({
@@ -60,8 +60,8 @@ describe('3. Errors', () => {
 		expect(error).toBeUndefined();
 		expect(out).toHaveLength(4);
 		expect(out[0].json.name).toBe('Ada');
-		expect(out[1].json).toEqual({ error: expect.stringMatching(/obj_nope|not found/i), code: 'not_found', statusCode: 404 });
-		expect(out[2].json).toMatchObject({ error: expect.stringMatching(/empty segment/), code: 'node_error', statusCode: null });
+		expect(out[1].json).toEqual({ error: { message: expect.stringMatching(/obj_nope|not found/i), code: 'not_found', statusCode: 404, description: expect.any(String) } });
+		expect(out[2].json).toMatchObject({ error: { message: expect.stringMatching(/empty segment/), code: 'node_error', statusCode: null } });
 		expect(out[3].json.name).toBe('Ada');
 		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
 	});

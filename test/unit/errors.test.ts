@@ -81,12 +81,10 @@ describe('redact and errorItem', () => {
 		);
 	});
 
-	it('builds { error, code, statusCode } from a node error', () => {
-		expect(errorItem({ message: 'nope', httpCode: '404', errorResponse: { error: 'not_found' } })).toEqual({
-			error: 'nope',
-			code: 'not_found',
-			statusCode: 404,
+	it('builds { error: { message, code, statusCode, description } } from a node error: one key, as n8n expects of an error item', () => {
+		expect(errorItem({ message: 'nope', httpCode: '404', errorResponse: { error: 'not_found' }, description: 'Check the Path' })).toEqual({
+			error: { message: 'nope', code: 'not_found', statusCode: 404, description: 'Check the Path' },
 		});
-		expect(errorItem(new Error('bad'))).toEqual({ error: 'bad', code: 'node_error', statusCode: null });
+		expect(errorItem(new Error('bad'))).toEqual({ error: { message: 'bad', code: 'node_error', statusCode: null } });
 	});
 });

@@ -251,16 +251,32 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
 	return out;
 }
 
-/** The item a failed input item becomes when the node continues on fail. */
-export function errorItem(error: unknown): { error: string; code: string; statusCode: number | null } {
+export interface ErrorItemDetails {
+	message: string;
+	/** Flextell's error code (e.g. not_found), else node_error. */
+	code: string;
+	statusCode: number | null;
+	/** What to do about it, when the error says. */
+	description?: string;
+}
+
+/**
+ * The json a failed input item becomes when the node continues on fail. Everything sits under the
+ * one key `error`: n8n takes an item whose json is only `error` for an error item (1.x accepts no
+ * other key beside it but `message`), so On Error "Continue (using error output)" routes it to the
+ * error output, merged with its input item.
+ */
+export function errorItem(error: unknown): { error: ErrorItemDetails } {
 	const err = error as { message?: unknown; httpCode?: unknown; errorResponse?: { error?: unknown }; description?: unknown };
 	const code = typeof err?.errorResponse?.error === 'string' ? err.errorResponse.error : 'node_error';
 	const status = Number(err?.httpCode);
-	return {
-		error: typeof err?.message === 'string' ? err.message : String(error),
+	const details: ErrorItemDetails = {
+		message: typeof err?.message === 'string' ? err.message : String(error),
 		code,
 		statusCode: Number.isInteger(status) && status > 0 ? status : null,
 	};
+	if (typeof err?.description === 'string' && err.description.trim() !== '') details.description = err.description;
+	return { error: details };
 }
 
 /** n8n errors pass through (with the item index set); anything else is wrapped. */
