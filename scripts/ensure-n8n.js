@@ -14,7 +14,7 @@
 //      succeeded. A folder without a matching marker is wiped and installed again.
 // Prints the install folder as the last line of stdout. From JS: `ensureN8n(version)` → info.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -71,11 +71,23 @@ function isInstalled(version) {
 	}
 }
 
-/** @param {string} cmd @param {string[]} args @param {import('node:child_process').SpawnSyncOptions} opts */
-function run(cmd, args, opts) {
+/**
+ * @param {string} cmd @param {string[]} args @param {import('node:child_process').SpawnSyncOptions} opts
+ * @param {{ label: string, dir: string, lock?: string }} [progress]  print progress lines while it runs
+ */
+function run(cmd, args, opts, progress) {
 	const t0 = Date.now();
 	log(`$ ${cmd} ${args.join(' ')}`);
-	const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+	// spawnSync blocks this process: a helper process prints the progress meanwhile.
+	const watcher = progress
+		? spawn(process.execPath, [path.join(__dirname, 'install-progress.js'), progress.label, progress.dir, ...(progress.lock ? [progress.lock] : [])], { stdio: ['ignore', 'ignore', 'inherit'] })
+		: undefined;
+	let r;
+	try {
+		r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+	} finally {
+		watcher?.kill();
+	}
 	if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}, signal ${r.signal})`);
 	log(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -99,7 +111,11 @@ function ensureN8n(version = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION
 	const hasLock = fs.existsSync(lock);
 	if (hasLock) fs.copyFileSync(lock, path.join(p.dir, 'package-lock.json'));
 	const env = { ...process.env, npm_config_ignore_scripts: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-	run('npm', [hasLock ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: p.dir, env });
+	run('npm', [hasLock ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: p.dir, env }, {
+		label: 'downloading and unpacking n8n',
+		dir: p.dir,
+		lock: hasLock ? path.join(p.dir, 'package-lock.json') : undefined,
+	});
 	if (!hasLock) {
 		fs.copyFileSync(path.join(p.dir, 'package-lock.json'), lock);
 		log(`wrote ${path.relative(ROOT, lock)} — commit it`);
@@ -114,7 +130,7 @@ function ensureN8n(version = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION
 			npm_config_nodedir: nodeDir,
 			PATH: `${path.join(p.dir, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}`,
 		},
-	});
+	}, { label: 'compiling sqlite3 (C toolchain and Python)', dir: p.dir });
 	// sqlite3 must load under the bundled Node, and n8n must start far enough to print its version.
 	run(p.node, ['-e', "require('sqlite3'); process.stdout.write('sqlite3 ok\\n')"], { cwd: p.dir });
 	run(p.node, [p.n8nBin, '--version'], { cwd: p.dir, env: { ...process.env, N8N_USER_FOLDER: fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-version-')) } });

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// @ts-check
+// Progress lines while a long install step runs in another process (scripts/ensure-n8n.js runs
+// npm synchronously, so it cannot print meanwhile): every few seconds one line on stderr with
+// the time so far and, given a package-lock.json, how many of its packages are on disk yet.
+//
+//   node scripts/install-progress.js <label> <install dir> [<package-lock.json>]
+//
+// Stops when its parent process ends (or is killed by it once the step is over).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const INTERVAL_MS = 10_000;
+const [label = 'installing', dir = '.', lockFile] = process.argv.slice(2);
+
+/** The install paths (node_modules/…) of the lock's packages that are not optional, or [] without a lock. */
+function lockedPackages() {
+	if (!lockFile) return [];
+	try {
+		const lock = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
+		return Object.entries(lock.packages ?? {})
+			.filter(([key, entry]) => key.startsWith('node_modules/') && !entry.optional)
+			.map(([key]) => key);
+	} catch {
+		return [];
+	}
+}
+
+const packages = lockedPackages();
+const started = Date.now();
+const parent = process.ppid;
+
+setInterval(() => {
+	if (process.ppid !== parent) process.exit(0);
+	const seconds = Math.round((Date.now() - started) / 1000);
+	let line = `[ensure-n8n]   … ${label}: ${seconds} s`;
+	if (packages.length) {
+		const present = packages.filter((p) => fs.existsSync(path.join(dir, p, 'package.json'))).length;
+		// About: some of them are never unpacked here (platform-specific, bundled), so it ends below.
+		line += `, ${present} of about ${packages.length} packages unpacked`;
+	}
+	process.stderr.write(`${line}\n`);
+}, INTERVAL_MS);
