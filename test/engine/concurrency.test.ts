@@ -59,7 +59,7 @@ describe('Concurrency', () => {
 		const run = getEach(ids);
 		const { items, error } = await runNode({ credentials, items: run.items, parameters: run.parameters(4), continueOnFail: true });
 		expect(error).toBeUndefined();
-		expect(items.map((i) => i.json.n ?? i.json.statusCode)).toEqual([0, 404, 2, 3]);
+		expect(items.map((i) => i.json.n ?? (i.json.error as { statusCode?: number } | undefined)?.statusCode)).toEqual([0, 404, 2, 3]);
 		expect(items.map((i) => (i.pairedItem as { item: number }).item)).toEqual([0, 1, 2, 3]);
 	});
 
