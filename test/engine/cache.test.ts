@@ -56,7 +56,7 @@ describe('Identical GETs in flight', () => {
 		});
 		expect(error).toBeUndefined();
 		expect(gets(`${CONTACT}/obj_missing`)).toHaveLength(1);
-		expect(out.map((i) => i.json.statusCode)).toEqual([404, 404, 404, 404]);
+		expect(out.map((i) => (i.json.error as { statusCode?: number }).statusCode)).toEqual([404, 404, 404, 404]);
 		expect(out.map((i) => i.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
 
 		// Without continue-on-fail: another execution's item 1 waits for this execution's item 0,
