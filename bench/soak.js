@@ -10,7 +10,7 @@
 //   - no request arrives before the moment a Retry-After named (the sandbox flags such requests);
 //   - n8n's resident memory stays bounded (sampled from /proc during the run).
 //
-//   npm run soak -- [--items 5000] [--concurrency 4] [--limit 12] [--window-seconds 1]
+//   npm run soak -- [--items 5000] [--concurrency 4] [--limit 40] [--window-seconds 1]
 //                   [--p503 0.05] [--preset 0.02] [--seed 8] [--budget-minutes 20] [--no-build]
 //                   [--n8n-version 2.40.7] [--json FILE]
 //
@@ -33,7 +33,7 @@ const { sampleProcess } = require('./lib/proc');
 const args = parseArgs(process.argv.slice(2), { flags: ['build'] });
 const ITEMS = Number(args.items ?? 5000);
 const CONCURRENCY = Number(args.concurrency ?? 4);
-const LIMIT = Number(args.limit ?? 12);
+const LIMIT = Number(args.limit ?? 40);
 const WINDOW_SECONDS = Number(args['window-seconds'] ?? 1);
 const P503 = Number(args.p503 ?? 0.05);
 const PRESET = Number(args.preset ?? 0.02);
