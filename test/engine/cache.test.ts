@@ -7,6 +7,7 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import { CACHE_LIMITS, resetCache } from '../../nodes/Flextell/transport/cache';
 import { runNode } from './harness';
+import { makePoller } from './poll-harness';
 import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';
 
 const sb = useSandbox();
@@ -230,6 +231,21 @@ describe('Cache GET Responses (Seconds)', () => {
 		const full = await runNode({ credentials, items: items({ id: ada.id }), parameters: getRecord({ cacheSeconds: 60, fullResponse: true }) });
 		expect(full.items[0].json).toMatchObject({ statusCode: 200, fromCache: false, body: { data: { name: 'Ada' } } });
 		expect(gets(`${CONTACT}/${ada.id}`)).toHaveLength(2);
+	});
+
+	it('the Flextell Trigger never reads from it: every poll asks Flextell', async () => {
+		sb.seed('contacts', [{ name: 'a' }]);
+		const { credentials } = connectedCredential(sb);
+		// The node stores the answer to the very request the trigger polls with.
+		const query = { parameters: [{ name: 'sort', value: '-created_at' }, { name: 'limit', value: '100' }] };
+		await runNode({ credentials, parameters: { method: 'GET', path: 'contacts', queryParameters: query, options: { cacheSeconds: 60 } } });
+		const poller = makePoller({ credentials, parameters: { path: 'contacts', event: 'newRecord' } });
+		expect(await poller.poll()).toBeNull(); // the first poll only sets the watermark
+		sb.seed('contacts', [{ name: 'b' }]);
+		expect((await poller.poll())?.map((i) => i.json.name)).toEqual(['b']);
+		const polls = gets(CONTACT);
+		expect(polls).toHaveLength(3);
+		expect(polls.map((r) => r.query)).toEqual(Array(3).fill({ sort: '-created_at', limit: '100' }));
 	});
 
 	it('Return All always asks Flextell for every page', async () => {
