@@ -11,6 +11,13 @@ const children = new Set();
 process.once('exit', () => {
 	for (const c of children) killTree(c, 'SIGKILL');
 });
+// A signal ends Node without the 'exit' event: unless the program handles the signal itself (the
+// demo stops its processes in order), end here so that the children go too.
+for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+	process.on(sig, () => {
+		if (process.listenerCount(sig) === 1) process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+	});
+}
 
 /**
  * Signals a child and, when it leads its own process group (spawned detached), everything it started.

@@ -36,4 +36,23 @@ function manualWorkflow(id, name, nodes) {
 	return linearWorkflow(id, name, [start, ...nodes]);
 }
 
-module.exports = { fixedId, fixedUuid, linearWorkflow, manualWorkflow };
+/**
+ * Webhook (POST /webhook/<path>, answered with every item of the last node) → nodes[0] → …: what
+ * a production webhook starts once the workflow is active; the request's JSON body is
+ * `$json.body` of the Webhook node's item.
+ * @param {string} id @param {string} name @param {string} webhookPath @param {any[]} nodes
+ * @param {{ settings?: Record<string, unknown> }} [o]
+ */
+function webhookWorkflow(id, name, webhookPath, nodes, o = {}) {
+	const hook = {
+		id: fixedUuid(`${id}:Webhook`),
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		webhookId: fixedUuid(`${id}:webhookId`),
+		parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
+	};
+	return linearWorkflow(id, name, [hook, ...nodes], o);
+}
+
+module.exports = { fixedId, fixedUuid, linearWorkflow, manualWorkflow, webhookWorkflow };
