@@ -7,14 +7,19 @@
 //   FLEXTELL_E2E_SKIP_BUILD=1               use dist/ as it is
 //   FLEXTELL_E2E_ALLOW_FAIL=1.123.81        versions whose failures are reported but do not fail the
 //                                           run (a known, documented incompatibility; see docs/e2e.md)
+// `npm run test:e2e:queue` (--queue first): the queue-mode suite (*.queue.test.js) instead, on one
+// version, QUEUE_VERSION (queue mode needs PostgreSQL and Redis: scripts/lib/queue.js).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ensureN8n } = require('../../scripts/ensure-n8n');
 const { packPackage, ROOT } = require('../../scripts/lib/n8n');
+const { QUEUE_VERSION } = require('../../scripts/lib/queue');
 
-const versions = (process.env.FLEXTELL_E2E_VERSIONS || fs.readdirSync(path.join(ROOT, 'e2e', 'n8n')).sort().reverse().join(','))
+const queue = process.argv[2] === '--queue';
+const jestArgs = queue ? ['--testMatch', '**/*.queue.test.js', ...process.argv.slice(3)] : process.argv.slice(2);
+const versions = (queue ? QUEUE_VERSION : process.env.FLEXTELL_E2E_VERSIONS || fs.readdirSync(path.join(ROOT, 'e2e', 'n8n')).sort().reverse().join(','))
 	.split(',')
 	.map((v) => v.trim())
 	.filter(Boolean);
@@ -47,7 +52,7 @@ for (const version of versions) {
 	const installSeconds = (Date.now() - t) / 1000;
 	t = Date.now();
 	say(`n8n ${version}: running the suite`);
-	const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--config', path.join(ROOT, 'jest.e2e.config.js'), '--runInBand', ...process.argv.slice(2)], {
+	const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--config', path.join(ROOT, 'jest.e2e.config.js'), '--runInBand', ...jestArgs], {
 		cwd: ROOT,
 		stdio: 'inherit',
 		env: { ...process.env, FLEXTELL_N8N_VERSION: version, FLEXTELL_E2E_PACK_DIR: packDir },

@@ -1,0 +1,314 @@
+// @ts-check
+// End-to-end in n8n's queue mode: a main instance (editor, triggers, webhooks) and two workers
+// (the executions) on PostgreSQL and Redis, the packed package loaded on each, against the Flextell
+// sandbox over HTTPS. The cluster comes from scripts/lib/queue.js (as the demo's and the bench's).
+// Run with `npm run test:e2e:queue` (test/e2e/run.js --queue).
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { n8nPaths, isInstalled } = require('../../scripts/ensure-n8n');
+const n8n = require('../../scripts/lib/n8n');
+const { startQueueCluster, QUEUE_VERSION } = require('../../scripts/lib/queue');
+const { apiRequests, openSandbox } = require('../../scripts/lib/sandbox');
+const { waitFor } = require('../../scripts/lib/processes');
+const { CRED, WF } = require('./queue-workflows');
+
+const VERSION = process.env.FLEXTELL_N8N_VERSION || QUEUE_VERSION;
+const install = n8nPaths(VERSION);
+const LIST_PATH = '/api/v0.0.1/contacts';
+const timings = /** @type {Record<string, number>} */ ({});
+const figures = /** @type {string[]} */ ([]);
+const time = (/** @type {string} */ label, /** @type {number} */ t0) => (timings[label] = Date.now() - t0);
+
+/** @type {any} */ let sb;
+/** @type {Awaited<ReturnType<typeof startQueueCluster>>} */ let cluster;
+/** @type {string} */ let work;
+/** @type {Record<string, any>} */ const tokens = {};
+
+/** POST a JSON body to a production webhook of the main instance. @param {string} hook @param {unknown} body */
+async function callWebhook(hook, body) {
+	const res = await fetch(`${cluster.base}/webhook/${hook}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body),
+		signal: AbortSignal.timeout(120_000),
+	});
+	const text = await res.text();
+	let json;
+	try {
+		json = JSON.parse(text);
+	} catch {}
+	return { status: res.status, text, json };
+}
+
+/** The executions of a workflow that have ended, with the worker that ran each (from n8n's logs). @param {string} workflowId */
+function ended(workflowId) {
+	const who = cluster.whoRan();
+	return cluster
+		.executions({ workflowId })
+		.filter((e) => e.finished || e.status === 'success' || e.status === 'error')
+		.map((e) => ({ ...e, workers: who[e.id]?.worker ?? [] }));
+}
+
+/** Stops or starts workers so that only `name` runs (jobs then go to it). @param {string} name */
+async function onlyWorker(name) {
+	for (const w of cluster.workers) if (w.name !== name && w.running) await w.stop();
+	const w = cluster.workers.find((x) => x.name === name);
+	if (!w?.running) await w?.start();
+}
+const allWorkers = () => Promise.all(cluster.workers.filter((w) => !w.running).map((w) => w.start()));
+
+beforeAll(async () => {
+	if (!isInstalled(VERSION)) throw new Error(`n8n ${VERSION} is not installed: run \`node scripts/ensure-n8n.js ${VERSION}\``);
+	const t0 = Date.now();
+	sb = await openSandbox({ lifetimeSeconds: 1800, certDir: undefined, requiredFields: { contacts: ['name'] } });
+	work = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-e2e-queue-'));
+	for (const k of Object.keys(CRED)) tokens[k] = sb.issueToken({ scope: 'read write', ttlSeconds: 3600 });
+	const wfDir = path.join(work, 'workflows');
+	fs.mkdirSync(wfDir);
+	for (const w of Object.values(WF)) fs.writeFileSync(path.join(wfDir, `${w.id}.json`), JSON.stringify(w));
+	// records that exist before the trigger is active: never emitted
+	sb.seed('contacts', [{ name: 'Old 1' }, { name: 'Old 2' }]);
+	cluster = await startQueueCluster({
+		install,
+		certPath: sb.certPath,
+		packDir: process.env.FLEXTELL_E2E_PACK_DIR || undefined,
+		workers: 2,
+		credentials: Object.entries(CRED).map(([k, c]) => n8n.credentialRecord({ ...c, sandbox: sb, tokens: tokens[k] })),
+		workflowsDir: wfDir,
+		activate: Object.values(WF).map((w) => w.id),
+		say: (s) => process.stderr.write(`[queue] ${s}\n`),
+	});
+	time('cluster up (PostgreSQL, Redis, imports, main + 2 workers)', t0);
+	for (const [k, v] of Object.entries(cluster.timings)) timings[`  of which: ${k}`] = v * 1000;
+}, 600_000);
+
+afterAll(async () => {
+	const t0 = Date.now();
+	await cluster?.stop();
+	await sb?.close();
+	if (work) fs.rmSync(work, { recursive: true, force: true });
+	time('cluster stopped, folders removed', t0);
+	const lines = Object.entries(timings).map(([k, v]) => `  ${(v / 1000).toFixed(1).padStart(6)} s  ${k}`);
+	process.stderr.write(`\n[e2e queue mode, n8n ${VERSION}] timings\n${lines.join('\n')}\n[e2e queue mode] figures\n${figures.map((f) => `  ${f}`).join('\n')}\n`);
+}, 120_000);
+
+describe(`n8n ${VERSION} in queue mode (main + 2 workers, PostgreSQL, Redis) + Flextell sandbox`, () => {
+	/** @type {{ status: number, json: any, text: string }[]} */
+	let created = [];
+
+	test('the package loads on the main instance and on both workers; executions run on the workers', async () => {
+		const t0 = Date.now();
+		// main: the node and credential types are known to the editor
+		const { headers } = await n8n.ownerSession(cluster.base);
+		const types = /** @type {any[]} */ (await (await fetch(`${cluster.base}/types/nodes.json`, { headers })).json());
+		expect(types.map((t) => t.name)).toEqual(expect.arrayContaining([n8n.NODE_TYPE, `${n8n.PACKAGE_NAME}.flextellTrigger`]));
+		// workers: four webhook runs at once; an execution with Flextell nodes succeeds only where the package loaded
+		created = await Promise.all([1, 2, 3, 4].map((i) => callWebhook('flextell-queue-create', { name: `Queue ${i}` })));
+		for (const r of created) if (r.status !== 200) throw new Error(`webhook answered ${r.status}: ${r.text.slice(0, 2000)}`);
+		const runs = ended(WF.createAndGet.id);
+		expect(runs).toHaveLength(4);
+		expect(runs.every((e) => e.status === 'success' && e.mode === 'webhook')).toBe(true);
+		expect(runs.every((e) => e.workers.length === 1)).toBe(true);
+		expect(new Set(runs.flatMap((e) => e.workers))).toEqual(new Set(['worker-1', 'worker-2']));
+		// the main instance ran none of them itself
+		expect(cluster.main.log()).not.toMatch(/Worker started execution/);
+		for (const w of cluster.workers) {
+			expect(w.log()).not.toMatch(/Unrecognized node type|Error loading package|n8n-nodes-flextell[^\n]*error/i);
+		}
+		const who = cluster.whoRan();
+		figures.push(`webhook runs: ${runs.map((e) => `execution ${e.id} on ${e.workers.join('+')} (main's log: workerId ${who[e.id]?.hostId ?? '?'})`).join('; ')}`);
+		time('package loads on main + both workers (4 webhook runs)', t0);
+	}, 300_000);
+
+	test('webhook-started workflows with Flextell nodes complete on the workers with the right output', async () => {
+		expect(created).toHaveLength(4);
+		for (const [i, r] of created.entries()) {
+			expect(Array.isArray(r.json)).toBe(true);
+			expect(r.json).toHaveLength(1);
+			const [contact] = r.json;
+			expect(contact).toMatchObject({ name: `Queue ${i + 1}` });
+			expect(contact.id).toMatch(/^obj_/);
+			// the Get node read back what the Create node wrote
+			const gets = apiRequests(sb).filter((x) => x.method === 'GET' && x.path === `${LIST_PATH}/${contact.id}`);
+			expect(gets.map((x) => x.status)).toEqual([200]);
+			expect(gets[0].headers.authorization).toBe(`Bearer ${tokens.main.access_token}`);
+		}
+		expect(apiRequests(sb).filter((r) => r.method === 'POST' && r.path === LIST_PATH).map((r) => r.status)).toEqual([201, 201, 201, 201]);
+		// n8n saved each run with both nodes' output
+		for (const e of ended(WF.createAndGet.id)) {
+			const got = n8n.savedNodeItems(e.data, 'Get');
+			expect(got).toHaveLength(1);
+			expect(n8n.savedNodeItems(e.data, 'Create')).toEqual(got);
+		}
+	});
+
+	test('the Flextell Trigger on the main instance starts executions on the workers: each new record once, across a restart of main and of the workers', async () => {
+		const t0 = Date.now();
+		const listRequests = () => apiRequests(sb).filter((r) => r.method === 'GET' && r.path === LIST_PATH && r.headers.authorization === `Bearer ${tokens.main.access_token}`);
+		const answered = () => listRequests().filter((r) => typeof r.status === 'number' && performance.timeOrigin + performance.now() - r.time > 1500);
+		const runs = () => ended(WF.trigger.id);
+		const emitted = () => runs().flatMap((e) => n8n.savedNodeItems(e.data, 'New contact').map((/** @type {any} */ i) => i.name));
+		try {
+			// The first poll (at activation) only sets the watermark: older records are never emitted.
+			await waitFor('the first poll', () => answered().length >= 1, { timeoutMs: 60_000, intervalMs: 500 });
+
+			// 1. two new records: emitted together, oldest first, by an execution on a worker
+			const base = Date.now();
+			sb.seed('contacts', [
+				{ name: 'New A', created_at: new Date(base).toISOString() },
+				{ name: 'New B', created_at: new Date(base + 5).toISOString() },
+			]);
+			const withAB = () => runs().find((e) => n8n.savedNodeItems(e.data, 'Got it').some((/** @type {any} */ i) => i.name === 'New A'));
+			const first = await waitFor('an execution with A and B', withAB, { timeoutMs: 60_000, intervalMs: 500 });
+			expect(first.mode).toBe('trigger');
+			expect(first.status).toBe('success');
+			expect(n8n.savedNodeItems(first.data, 'Got it').map((/** @type {any} */ i) => i.name).filter((/** @type {string} */ n) => n.startsWith('New'))).toEqual(['New A', 'New B']);
+			await waitFor('the worker log of that execution', () => withAB()?.workers.length === 1, { timeoutMs: 10_000 });
+
+			// 2. main restarts; a record added while it is down is emitted once after the restart
+			let t = Date.now();
+			await cluster.main.stop();
+			sb.seed('contacts', [{ name: 'New C (main down)' }]);
+			await cluster.main.start();
+			timings['  main restart'] = Date.now() - t;
+			await waitFor('an execution with C', () => emitted().includes('New C (main down)'), { timeoutMs: 90_000, intervalMs: 500 });
+
+			// 3. no worker up: the poll on main still queues the execution in Redis; a worker that
+			//    starts later runs it, once
+			t = Date.now();
+			await Promise.all(cluster.workers.map((w) => w.stop()));
+			const pollsBefore = listRequests().length;
+			sb.seed('contacts', [{ name: 'New D (no worker up)' }]);
+			await waitFor('a poll while no worker is up', () => answered().length > pollsBefore, { timeoutMs: 60_000, intervalMs: 500 });
+			expect(emitted()).not.toContain('New D (no worker up)');
+			await allWorkers();
+			timings['  both workers restarted'] = Date.now() - t;
+			await waitFor('an execution with D', () => emitted().includes('New D (no worker up)'), { timeoutMs: 90_000, intervalMs: 500 });
+
+			// 4. one more poll with nothing new: no more executions; every record exactly once
+			const pollsNow = listRequests().length;
+			await waitFor('one more poll', () => answered().length > pollsNow, { timeoutMs: 60_000, intervalMs: 500 });
+			// each record at most once; the new ones all; the ones from before activation none (the
+			// webhook test's contacts came after activation, but maybe before the first poll ended)
+			const names = emitted();
+			expect(new Set(names).size).toBe(names.length);
+			expect(names.filter((n) => n.startsWith('New'))).toEqual(['New A', 'New B', 'New C (main down)', 'New D (no worker up)']);
+			expect(names.filter((n) => !/^(New|Queue) /.test(n))).toEqual([]);
+			const all = ended(WF.trigger.id);
+			expect(all.every((e) => e.status === 'success' && e.mode === 'trigger' && e.workers.length === 1)).toBe(true);
+			figures.push(`trigger: ${all.length} executions, on ${all.map((e) => e.workers[0]).join(', ')}; ${listRequests().length} polls`);
+		} catch (e) {
+			throw new Error(`${e instanceof Error ? e.stack : e}\n--- main (tail)\n${cluster.main.log().slice(-4000)}`);
+		} finally {
+			await allWorkers();
+			if (!cluster.main.running) await cluster.main.start();
+		}
+		time('Flextell Trigger on main, executions on workers (main restart, workers down and up)', t0);
+	}, 600_000);
+
+	test('an OAuth2 token refreshed on one worker is written back; the other worker uses the new token without refreshing', async () => {
+		const t0 = Date.now();
+		const old = tokens.refresh;
+		sb.seed('contacts', [{ name: 'Token check' }]);
+		sb.expireAccessToken(old.access_token);
+		const refreshes = () => sb.log.filter((/** @type {any} */ r) => r.path === '/oauth/token' && r.method === 'POST');
+		// the refresh credential's list requests (the trigger's polls use the main credential's token)
+		const refreshList = () =>
+			apiRequests(sb).filter((r) => r.method === 'GET' && r.path === LIST_PATH && r.time >= t0 && r.headers.authorization !== `Bearer ${tokens.main.access_token}`);
+		try {
+			// worker 1 alone: 401 → refresh → retried with the new token
+			await onlyWorker('worker-1');
+			const before = refreshes().length;
+			const r1 = await callWebhook('flextell-queue-refresh', {});
+			expect(r1.status).toBe(200);
+			const [run1] = ended(WF.refresh.id);
+			expect(run1.workers).toEqual(['worker-1']);
+			expect(refreshes()).toHaveLength(before + 1);
+			const afterFirst = refreshList();
+			expect(afterFirst.map((r) => r.status)).toEqual([401, 200]);
+			expect(afterFirst[0].headers.authorization).toBe(`Bearer ${old.access_token}`);
+			const fresh = String(afterFirst[1].headers.authorization).replace(/^Bearer /, '');
+			expect(fresh).not.toBe(old.access_token);
+
+			// written back to the database (n8n's own export, decrypted)
+			const out = path.join(work, 'credentials-export.json');
+			await cluster.cli(['export:credentials', '--all', '--decrypted', `--output=${out}`]);
+			const stored = JSON.parse(fs.readFileSync(out, 'utf8')).find((/** @type {any} */ c) => c.id === CRED.refresh.id);
+			fs.rmSync(out, { force: true });
+			expect(stored.data.oauthTokenData.access_token).toBe(fresh);
+
+			// worker 2 alone: the stored token at once, no refresh
+			await onlyWorker('worker-2');
+			const r2 = await callWebhook('flextell-queue-refresh', {});
+			expect(r2.status).toBe(200);
+			const runs = ended(WF.refresh.id);
+			expect(runs).toHaveLength(2);
+			expect(runs[1].workers).toEqual(['worker-2']);
+			const second = refreshList().slice(afterFirst.length);
+			expect(second.map((r) => r.status)).toEqual([200]);
+			expect(second[0].headers.authorization).toBe(`Bearer ${fresh}`);
+			expect(refreshes()).toHaveLength(before + 1);
+			figures.push(`token refresh: 1 refresh on worker-1 (execution ${run1.id}), worker-2 used the stored token (execution ${runs[1].id})`);
+		} finally {
+			await allWorkers();
+		}
+		time('token refreshed on worker-1, used by worker-2 (2 worker stops/starts, export)', t0);
+	}, 300_000);
+
+	for (const headers of /** @type {const} */ (['ietf', 'none'])) {
+		test(`a rate-limited bulk run over both workers (${headers === 'none' ? 'no rate-limit headers' : 'IETF RateLimit headers'}): 0 failed items; 429s and early requests counted`, async () => {
+			const t0 = Date.now();
+			const EXECUTIONS = 4;
+			const PER = 15;
+			const ids = sb.seed('contacts', EXECUTIONS * PER).map((/** @type {any} */ r) => r.id);
+			sb.configure({ rateLimit: { limit: 10, windowSeconds: 2, retryAfter: 'seconds', suspendAfter: 1e9, headers } });
+			const from = performance.timeOrigin + performance.now();
+			const known = new Set(ended(WF.bulk.id).map((e) => e.id));
+			try {
+				const answers = await Promise.all(
+					Array.from({ length: EXECUTIONS }, (_, i) => callWebhook('flextell-queue-bulk', { items: ids.slice(i * PER, (i + 1) * PER).map((/** @type {string} */ id) => ({ id })) })),
+				);
+				for (const a of answers) if (a.status !== 200) throw new Error(`bulk webhook answered ${a.status}: ${a.text.slice(0, 2000)}`);
+				const items = answers.flatMap((a) => a.json);
+				expect(items.map((i) => i.id).sort()).toEqual([...ids].sort()); // 0 failed items
+				const runs = ended(WF.bulk.id).filter((e) => !known.has(e.id));
+				expect(runs).toHaveLength(EXECUTIONS);
+				expect(new Set(runs.flatMap((e) => e.workers))).toEqual(new Set(['worker-1', 'worker-2']));
+
+				const api = apiRequests(sb).filter((r) => r.time >= from && r.path.startsWith(`${LIST_PATH}/`));
+				const holds = holdsOf(api);
+				const wall = (api[api.length - 1].time - api[0].time) / 1000;
+				figures.push(
+					`bulk, ${headers === 'none' ? 'no headers' : 'IETF headers'}: ${EXECUTIONS} executions × ${PER} items (${runs.map((e) => e.workers[0]).join(', ')}), ` +
+						`limit 10 per 2 s: ${api.length} requests, ${api.filter((r) => r.status === 429).length} × 429, ${api.filter((r) => r.early).length} early, ` +
+						`${holds.length} holds, early per hold ${holds.map((h) => h.early).join('/') || '–'}, ${wall.toFixed(1)} s (ideal ${((EXECUTIONS * PER) / 5).toFixed(0)} s)`,
+				);
+			} finally {
+				sb.configure({ rateLimit: null });
+			}
+			time(`bulk run, ${headers}`, t0);
+		}, 300_000);
+	}
+});
+
+/**
+ * The holds in a request log: each starts at a 429 and lasts until the first request that goes
+ * through on time; `early` counts the requests that arrived before the moment the 429 named.
+ * @param {any[]} api
+ */
+function holdsOf(api) {
+	/** @type {{ at: number, early: number }[]} */
+	const holds = [];
+	let open = false;
+	for (const r of api) {
+		if (r.status === 429 && !r.early && !open) {
+			holds.push({ at: r.time, early: 0 });
+			open = true;
+		}
+		if (r.early && holds.length) holds[holds.length - 1].early++;
+		if (!r.early && r.status >= 200 && r.status < 300) open = false;
+	}
+	return holds;
+}
