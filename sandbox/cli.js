@@ -14,6 +14,7 @@
 const fs = require('node:fs');
 const { COLLECTION_NAME, DEFAULT_COLLECTIONS } = require('./config');
 const { seedDemoData } = require('./demo-data');
+const { parseArgs: readOptions } = require('../scripts/lib/args');
 const { startSandbox } = require('./sandbox');
 
 const USAGE = `Usage: node sandbox/cli.js [--port 8443] [--seed] [--collections notes,orders]
@@ -34,28 +35,23 @@ const PROGRAM_LIFETIME_SECONDS = 3600;
  * @returns {CliOptions}
  */
 function parseArgs(argv) {
+	if (argv.includes('--help') || argv.includes('-h')) {
+		process.stdout.write(`${USAGE}\n`);
+		process.exit(0);
+	}
+	/** @type {Record<string, string|boolean>} */
+	let read;
+	try {
+		read = readOptions(argv, { flags: ['quiet', 'seed'] });
+	} catch (e) {
+		throw new Error(`${e instanceof Error ? e.message : e}.\n${USAGE}`);
+	}
+	const { quiet = false, seed = false, ...rest } = read;
 	/** @type {Record<string, string>} */
 	const values = {};
-	let quiet = false;
-	let seed = false;
-	for (let i = 0; i < argv.length; i++) {
-		const arg = argv[i];
-		if (arg === '--help' || arg === '-h') {
-			process.stdout.write(`${USAGE}\n`);
-			process.exit(0);
-		}
-		if (arg === '--quiet') {
-			quiet = true;
-			continue;
-		}
-		if (arg === '--seed') {
-			seed = true;
-			continue;
-		}
-		const [name, inline] = arg.split(/=(.*)/s, 2);
-		const value = inline ?? argv[++i];
-		if (!name.startsWith('--') || value === undefined) throw new Error(`Unexpected argument '${arg}'.\n${USAGE}`);
-		values[name.slice(2)] = value;
+	for (const [name, value] of Object.entries(rest)) {
+		if (typeof value !== 'string') throw new Error(`--${name} needs a value.\n${USAGE}`);
+		values[name] = value;
 	}
 
 	/** @param {string} key */
@@ -65,7 +61,7 @@ function parseArgs(argv) {
 		return n;
 	};
 	/** @type {CliOptions} */
-	const options = { port: 8443, quiet, seed, extraCollections: [], stdin: 'auto' };
+	const options = { port: 8443, quiet: quiet === true, seed: seed === true, extraCollections: [], stdin: 'auto' };
 	for (const key of Object.keys(values)) {
 		switch (key) {
 			case 'port': options.port = number(key); break;

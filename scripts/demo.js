@@ -5,6 +5,8 @@
 //
 //   npm run demo [-- --port 5678] [--dir <user folder to keep>] [--n8n-version 2.40.7] [--no-build]
 //                [--no-owner] [--sandbox-port 0]
+//   npm run demo -- --queue [--workers 2]   n8n's queue mode instead: main + workers, PostgreSQL, Redis
+//                                           (scripts/demo-queue.js)
 //
 // 1. builds the package (npm run build);
 // 2. installs the pinned n8n into ~/.cache/n8n-nodes-flextell/ once (scripts/ensure-n8n.js);
@@ -23,26 +25,11 @@ const os = require('node:os');
 const path = require('node:path');
 const { ensureN8n, DEFAULT_VERSION } = require('./ensure-n8n');
 const n8n = require('./lib/n8n');
+const { parseArgs } = require('./lib/args');
 const { control, startSandboxChild } = require('./lib/sandbox');
 
 const OWNER = n8n.DEMO_OWNER;
 const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
-
-/** @param {string[]} argv */
-function parseArgs(argv) {
-	/** @type {Record<string, string|boolean>} */
-	const a = {};
-	for (let i = 0; i < argv.length; i++) {
-		const k = argv[i];
-		if (!k.startsWith('--')) throw new Error(`unexpected argument ${k}`);
-		const [name, inline] = k.slice(2).split('=', 2);
-		if (name.startsWith('no-')) a[name.slice(3)] = false;
-		else if (inline !== undefined) a[name] = inline;
-		else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) a[name] = argv[++i];
-		else a[name] = true;
-	}
-	return a;
-}
 
 /** @param {string} msg */
 const say = (msg) => process.stdout.write(`[demo] ${msg}\n`);
@@ -57,7 +44,8 @@ function workflowMajor(dir) {
 }
 
 async function main() {
-	const args = parseArgs(process.argv.slice(2));
+	const args = parseArgs(process.argv.slice(2), { flags: ['queue'] });
+	if (args.queue) return await require('./demo-queue').queueDemo(args);
 	const version = String(args['n8n-version'] || process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION);
 	const port = Number(args.port || process.env.N8N_PORT || 5678);
 	const keepDir = args.dir ? String(args.dir) : process.env.FLEXTELL_DEMO_DIR;

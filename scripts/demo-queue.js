@@ -1,0 +1,112 @@
+// @ts-check
+// `npm run demo -- --queue`: the demo in n8n's queue mode — PostgreSQL and Redis (apt-installed
+// when missing), n8n main (editor, triggers, webhooks) and two `n8n worker`s (the executions), one
+// encryption key, the package loaded on each, the credential "Flextell sandbox" and the example
+// workflows imported, the editor URL printed. Ctrl-C (or any failure, or any n8n process ending on
+// its own) stops everything it started and removes its temp folders. The cluster itself is
+// scripts/lib/queue.js, as in the queue-mode e2e suite and bench.
+//
+//   npm run demo -- --queue [--port 5678] [--workers 2] [--no-build] [--no-owner] [--sandbox-port 0]
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { ensureN8n } = require('./ensure-n8n');
+const n8n = require('./lib/n8n');
+const { startQueueCluster, QUEUE_VERSION } = require('./lib/queue');
+const { control, startSandboxChild } = require('./lib/sandbox');
+
+const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
+
+/** @param {string} msg */
+const say = (msg) => process.stdout.write(`[demo --queue] ${msg}\n`);
+
+/** @param {Record<string, string|boolean>} args  the demo's options */
+async function queueDemo(args) {
+	const t0 = Date.now();
+	const port = Number(args.port || process.env.N8N_PORT || 5678);
+	const workers = Number(args.workers || 2);
+	if (args.dir) throw new Error('--dir is not for --queue: the queue demo keeps its data in PostgreSQL, in a temp folder');
+	/** @type {(() => Promise<void>)[]} */
+	const cleanups = [];
+	const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-demo-queue-'));
+	cleanups.push(async () => fs.rmSync(temp, { recursive: true, force: true }));
+	let stopping = false;
+	const stopAll = async (/** @type {number} */ code) => {
+		if (stopping) return;
+		stopping = true;
+		say('stopping…');
+		for (const c of cleanups.reverse()) {
+			try {
+				await c();
+			} catch (e) {
+				say(`cleanup: ${e instanceof Error ? e.message : e}`);
+			}
+		}
+		say('stopped; temp folders removed.');
+		process.exit(code);
+	};
+	process.on('SIGINT', () => void stopAll(0));
+	process.on('SIGTERM', () => void stopAll(0));
+
+	try {
+		if (args.build !== false) {
+			say('building the package (npm run build)…');
+			const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: n8n.ROOT, stdio: 'inherit' });
+			if (b.status !== 0) throw new Error('npm run build failed');
+		}
+		const install = ensureN8n(QUEUE_VERSION);
+		const sandbox = await startSandboxChild({
+			port: args['sandbox-port'] !== undefined ? Number(args['sandbox-port']) : await n8n.freePort(),
+			logFile: path.join(temp, 'sandbox.log'),
+			args: ['--seed', '--rate-limit', '10/2', '--lifetime', String(7 * 24 * 3600)],
+		});
+		cleanups.push(sandbox.stop);
+		const sb = sandbox.info;
+		say(`sandbox: ${sb.baseUrl} (rate limit 10 requests / 2 s per token)`);
+		const tokens = await control(sb, 'tokens', { scope: 'read write', ttlSeconds: 3600 });
+
+		const cluster = await startQueueCluster({
+			install,
+			certPath: sb.certPath,
+			// a symlink to this working tree on every instance (n8n 2.x's n8n-workflow is this repo's major)
+			packageMode: 'link',
+			mainPort: port,
+			workers,
+			credentials: [n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens })],
+			workflowsDir: path.join(n8n.ROOT, 'examples'),
+			say,
+		});
+		cleanups.push(cluster.stop);
+		let login = '';
+		if (args.owner !== false) {
+			await n8n.ownerSession(cluster.base);
+			login = `  log in as ${n8n.DEMO_OWNER.email} / ${n8n.DEMO_OWNER.password}\n`;
+		}
+		process.stdout.write(
+			`\n  n8n ${QUEUE_VERSION} in queue mode with n8n-nodes-flextell is ready (${((Date.now() - t0) / 1000).toFixed(0)} s):\n\n` +
+				`  Editor:      ${cluster.url}\n${login}` +
+				`  Main:        n8n start (editor, triggers, webhooks); executions go to ${workers} workers (n8n worker)\n` +
+				`  PostgreSQL:  127.0.0.1:${cluster.postgres.port}, database ${cluster.postgres.database}; Redis: 127.0.0.1:${cluster.redis.port}\n` +
+				`  Credential:  "${CREDENTIAL.name}" (connected to the sandbox at ${sb.baseUrl})\n` +
+				`  Logs:        ${cluster.dir}/{main,${cluster.workers.map((w) => w.name).join(',')},postgres,redis}.log (temporary)\n\n` +
+				`  Press Ctrl-C to stop.\n`,
+		);
+		process.stdout.write(`DEMO_READY ${JSON.stringify({ url: cluster.url, queue: true, workers, sandbox: sb.url, owner: args.owner === false ? null : n8n.DEMO_OWNER })}\n`);
+		// an n8n process that ends on its own ends the demo
+		const ended = await Promise.race(
+			[cluster.main, ...cluster.workers].map((i) => /** @type {Promise<any>} */ (i.running?.exited).then((x) => ({ name: i.name, ...x }))),
+		);
+		if (!stopping) {
+			const log = [cluster.main, ...cluster.workers].find((i) => i.name === ended.name)?.log() ?? '';
+			say(`${ended.name} exited on its own (code ${ended.code}, signal ${ended.signal}); the end of its log:\n${log.slice(-3000)}`);
+			await stopAll(1);
+		}
+	} catch (e) {
+		say(`failed: ${e instanceof Error ? e.message : e}`);
+		await stopAll(1);
+	}
+}
+
+module.exports = { queueDemo };
