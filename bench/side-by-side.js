@@ -5,6 +5,7 @@
 //
 //   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall,cache]
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
+//   npm run bench -- --only queue   the rate-limited run in n8n's queue mode (main + 2 workers), bench/queue.js
 //   npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md   (tables again from raw figures)
 //
 // --cpu-prof DIR writes a V8 CPU profile of every n8n run into DIR (for finding where the time goes;
@@ -29,6 +30,7 @@ const wf = require('./lib/workflows');
 const { sampleProcess, cpuBetween, rssWindow, now } = require('./lib/proc');
 const report = require('./lib/report');
 const cacheWorkload = require('./cache-workload');
+const queueBench = require('./queue');
 
 const ROOT = n8n.ROOT;
 
@@ -501,6 +503,11 @@ async function main() {
 		process.exit(2);
 	}, BUDGET_MS + 120_000);
 	hardStop.unref();
+	if (ONLY.includes('queue')) {
+		if (ONLY.length > 1) throw new Error('--only queue runs alone (it starts a cluster of its own)');
+		const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+		return await queueBench.runAlone({ sizes: SIZES, reps: REPS, say, fits, out: OUT, command, build: args.build !== false });
+	}
 	const s = await setup();
 	await runAll(s);
 	finish(false);
@@ -529,7 +536,8 @@ function finish(aborted) {
 		totalS: (Date.now() - T0) / 1000,
 		command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
 	};
-	const text = renderAll(data);
+	// the queue-mode section (npm run bench -- --only queue) stays when the other tables are written again
+	const text = [renderAll(data), OUT ? queueBench.sectionOf(OUT) : ''].filter(Boolean).join('\n\n');
 	process.stdout.write(text + '\n');
 	if (OUT && ONLY.every((w) => w === 'cache') && fs.existsSync(OUT)) {
 		// Only the enrichment workload ran: its section replaces the one in the existing file.
