@@ -3,7 +3,7 @@
 // `npm run bench`: the Flextell node against n8n's HTTP Request node and a plain axios + axios-retry
 // script, side by side, in one run against the same sandbox configuration.
 //
-//   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall,cache]
+//   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall,pacing,cache]
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
 //   npm run bench -- --only queue   the rate-limited run in n8n's queue mode (main + 2 workers), bench/queue.js
 //   npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md   (tables again from raw figures)
@@ -31,6 +31,7 @@ const { sampleProcess, cpuBetween, rssWindow, now } = require('./lib/proc');
 const report = require('./lib/report');
 const cacheWorkload = require('./cache-workload');
 const queueBench = require('./queue');
+const pacing = require('./pacing');
 
 const ROOT = n8n.ROOT;
 
@@ -44,7 +45,9 @@ const SIZES = QUICK
 	: { rateItems: 300, limit: 50, windowSeconds: 5, costItems: 2000, returnAll: [10_000, 100_000], reps: 3 };
 const REPS = Number(args.reps ?? SIZES.reps);
 const BUDGET_MS = Number(args['budget-minutes'] ?? (QUICK ? 15 : 75)) * 60_000;
-const ONLY = String(args.only ?? 'rate,cost,returnall').split(',');
+const ONLY = String(args.only ?? 'rate,cost,returnall,pacing').split(',');
+// A run of the pacing group alone writes only its own section of docs/benchmarks.md.
+const PACING_ONLY = ONLY.length === 1 && ONLY[0] === 'pacing';
 const MODES = /** @type {('seconds'|'none'|'http-date')[]} */ (String(args.modes ?? 'seconds,none,http-date').split(','));
 const OUT = typeof args.out === 'string' ? path.resolve(args.out) : QUICK ? null : path.join(ROOT, 'docs', 'benchmarks.md');
 const N8N_VERSION = String(args['n8n-version'] ?? process.env.FLEXTELL_N8N_VERSION ?? DEFAULT_VERSION);
@@ -453,6 +456,9 @@ async function runAll(s) {
 			}
 		}
 	}
+	if (ONLY.includes('pacing')) {
+		await pacing.runPacing({ sb, W, apiBase, rateIds, sizes: SIZES, reps: REPS, results, skipped, runContender, seedIds, fits, remaining, say });
+	}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,10 +520,15 @@ async function main() {
 	await sb.close();
 }
 
-/** The tables of every workload that ran. @param {any} data */
+/** The tables of every workload that ran (the pacing group alone: only its section). @param {any} data */
 function renderAll(data) {
+	const section = pacing.renderPacing(data);
+	const onlyPacing = data.results && Object.keys(data.results).every((k) => k === 'pacing' || !Object.keys(data.results[k] ?? {}).length);
+	if (onlyPacing && section) return section;
 	const cache = cacheWorkload.render(data.results?.cache, data);
-	return cache.length ? `${report.render(data)}\n${cache.join('\n')}` : report.render(data);
+	let text = cache.length ? `${report.render(data)}\n${cache.join('\n')}` : report.render(data);
+	if (section) text += `\n\n${section}`;
+	return text;
 }
 
 let finished = false;
@@ -544,6 +555,12 @@ function finish(aborted) {
 		fs.writeFileSync(OUT, cacheWorkload.spliceSection(fs.readFileSync(OUT, 'utf8'), cacheWorkload.render(results.cache, data).join('\n')));
 		fs.writeFileSync(OUT.replace(/\.md$/, '') + '-cache.json', JSON.stringify(data, null, 1) + '\n');
 		say(`cache section written to ${path.relative(process.cwd(), OUT)} (raw figures: ${path.relative(process.cwd(), OUT.replace(/\.md$/, '') + '-cache.json')})`);
+	} else if (OUT && PACING_ONLY) {
+		// Only the pacing section changes; its raw figures go beside the others'.
+		const before = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
+		fs.writeFileSync(OUT, pacing.spliceSection(before, text));
+		fs.writeFileSync(OUT.replace(/\.md$/, '') + '-pacing.json', JSON.stringify(data, null, 1) + '\n');
+		say(`pacing section written to ${path.relative(process.cwd(), OUT)}`);
 	} else if (OUT) {
 		fs.mkdirSync(path.dirname(OUT), { recursive: true });
 		fs.writeFileSync(OUT, text + '\n');

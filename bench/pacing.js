@@ -1,0 +1,161 @@
+// @ts-check
+// The pacing workload group of `npm run bench` (`--only pacing`): the rate-limited run of the
+// `rate` group (same items, same limit and window) against each rate-limit header style and each
+// limiter of the sandbox, the Flextell node at concurrency 1 and 4 beside today's peers, and a run
+// without any limit. Its tables go under their own heading in docs/benchmarks.md, between the
+// markers below, so a run of this group alone leaves the other tables as they are.
+'use strict';
+const report = require('./lib/report');
+
+const START = '<!-- pacing:start -->';
+const END = '<!-- pacing:end -->';
+
+/**
+ * Workloads: what the sandbox does, and which goal of the issue applies.
+ * Peers ignore rate-limit headers, so they run on the header-less rows only (a header row's
+ * limiter has such a row: the peers' figures there are theirs for the header rows too).
+ */
+const WORKLOADS = [
+	{ key: 'ietf-fixed', label: 'IETF RateLimit + RateLimit-Policy, fixed window', rateLimit: { headers: 'ietf', limiter: 'fixed' }, goal: 'headers' },
+	{ key: 'draft-fixed', label: 'RateLimit-Limit/-Remaining/-Reset (earlier draft), fixed window', rateLimit: { headers: 'draft', limiter: 'fixed' }, goal: 'headers' },
+	{ key: 'x-fixed', label: 'X-RateLimit-* (reset in seconds to go), fixed window', rateLimit: { headers: 'x', limiter: 'fixed' }, goal: 'headers' },
+	{ key: 'x-epoch-fixed', label: 'X-RateLimit-* (reset as epoch seconds), fixed window', rateLimit: { headers: 'x-epoch', limiter: 'fixed' }, goal: 'headers' },
+	{ key: 'ietf-sliding', label: 'IETF RateLimit headers, sliding window', rateLimit: { headers: 'ietf', limiter: 'sliding' }, goal: 'headers' },
+	{ key: 'ietf-bucket', label: 'IETF RateLimit headers, token bucket', rateLimit: { headers: 'ietf', limiter: 'token-bucket' }, goal: 'headers' },
+	{ key: 'ra-fixed', label: 'Retry-After only, fixed window', rateLimit: { limiter: 'fixed' }, goal: 'retry-after', peers: true },
+	{ key: 'ra-sliding', label: 'Retry-After only, sliding window', rateLimit: { limiter: 'sliding' }, goal: 'retry-after', peers: true },
+	{ key: 'ra-bucket', label: 'Retry-After only, token bucket', rateLimit: { limiter: 'token-bucket' }, goal: 'retry-after', peers: true },
+	{ key: 'none-fixed', label: 'no Retry-After, no headers, fixed window', rateLimit: { limiter: 'fixed', retryAfter: 'none' }, goal: 'none', peers: true },
+	{ key: 'unlimited', label: 'no limit at all', rateLimit: null, goal: 'unlimited' },
+];
+
+/**
+ * The contenders, from the `rate` group's workflows (bench/side-by-side.js imports them).
+ * @param {any} W @param {string[]} urls
+ */
+function contenders(W, urls) {
+	return [
+		{ key: 'flextell1', label: 'Flextell node, concurrency 1', c: { kind: 'n8n', workflowId: W.rateFlextell1.id } },
+		{ key: 'flextell4', label: 'Flextell node, concurrency 4', c: { kind: 'n8n', workflowId: W.rateFlextell4.id } },
+		{ key: 'http', label: 'HTTP Request node, Retry On Fail (5 tries, 1000 ms)', peer: true, c: { kind: 'n8n', workflowId: W.rateHttp.id } },
+		{ key: 'httpBatch', label: 'HTTP Request node, Retry On Fail + Batching (limit items / window)', peer: true, c: { kind: 'n8n', workflowId: W.rateHttpBatch.id } },
+		{ key: 'axios', label: 'axios + axios-retry (retries 5, exponentialDelay), sequential', peer: true, c: { kind: 'axios', urls } },
+	];
+}
+
+/**
+ * Runs the group; fills `results.pacing`.
+ * @param {{ sb: any, W: any, apiBase: string, rateIds: string[], sizes: any, reps: number, results: any, skipped: string[],
+ *   runContender: Function, seedIds: Function, fits: (ms: number) => boolean, remaining: () => number, say: (s: string) => void }} ctx
+ */
+async function runPacing(ctx) {
+	const { sb, W, apiBase, rateIds, sizes, say } = ctx;
+	const idealS = sizes.rateItems / (sizes.limit / sizes.windowSeconds);
+	const all = contenders(W, rateIds.map((id) => `${apiBase}/contacts/${id}`));
+	const group = { idealS, items: sizes.rateItems, limit: sizes.limit, windowSeconds: sizes.windowSeconds, workloads: /** @type {any[]} */ ([]) };
+	ctx.results.pacing = group;
+	for (const wl of WORKLOADS) {
+		const rows = all.filter((x) => !x.peer || wl.peers).map((x) => ({ key: x.key, label: x.label, runs: /** @type {any[]} */ ([]) }));
+		group.workloads.push({ key: wl.key, label: wl.label, goal: wl.goal, rows });
+	}
+	for (let rep = 0; rep < ctx.reps; rep++) {
+		for (const [w, wl] of WORKLOADS.entries()) {
+			for (const row of group.workloads[w].rows) {
+				const x = /** @type {any} */ (all.find((c) => c.key === row.key));
+				if (!ctx.fits(idealS * 1500 + 20_000)) {
+					ctx.skipped.push(`pacing/${wl.key}/${x.key}/run ${rep + 1}`);
+					continue;
+				}
+				sb.reset();
+				ctx.seedIds(rateIds);
+				sb.configure({
+					pagination: 'cursor',
+					rateLimit: wl.rateLimit && { limit: sizes.limit, windowSeconds: sizes.windowSeconds, retryAfter: 'seconds', suspendAfter: 1e9, ...wl.rateLimit },
+				});
+				const m = await ctx.runContender(x.c, sizes.rateItems, Math.min(ctx.remaining(), idealS * 6000 + 60_000));
+				row.runs.push(m);
+				say(`pacing ${wl.key} ${x.key} run ${rep + 1}: ${report.brief(m, idealS)}`);
+			}
+		}
+	}
+}
+
+const f = (/** @type {number} */ x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+/** @param {any[]} runs @param {string} k */
+const med = (runs, k) => report.median(runs.map((r) => r[k]).filter((x) => Number.isFinite(x)));
+
+/**
+ * The goal of the issue for one Flextell row: [wall ÷ ideal limit, 429 limit, early limit] and whether each is met.
+ * @param {string} goal @param {any} m medians @param {number} idealS @param {any} axios429 axios-retry's median 429s on this workload
+ */
+function goalOf(goal, m, idealS, axios429) {
+	const ratio = m.wallS / idealS;
+	switch (goal) {
+		case 'headers':
+			return [`ratio ≤ 1.05 ${mark(ratio <= 1.05)}`, `0 × 429 ${mark(m.r429 === 0)}`, `0 early ${mark(m.early === 0)}`];
+		case 'retry-after':
+			return [`ratio ≤ 1.05 ${mark(ratio <= 1.05)}`, `≤ 1 × 429 ${mark(m.r429 <= 1)}`, `0 started early ${mark(m.early - m.earlyInFlight === 0)}`];
+		case 'none':
+			return [`ratio ≤ 1.10 ${mark(ratio <= 1.1)}`, `fewer 429s than axios-retry (${f(axios429, 0)}) ${mark(Number.isFinite(axios429) && m.r429 < axios429)}`];
+		default:
+			return [`0 × 429 ${mark(m.r429 === 0)}`, 'wall ≤ 1.02 × the figure before pacing: see the note'];
+	}
+}
+const mark = (/** @type {boolean} */ ok) => (ok ? 'met' : '**missed**');
+
+/** The group's section of docs/benchmarks.md. @param {any} data the bench's data (data.results.pacing) */
+function renderPacing(data) {
+	const g = data.results?.pacing;
+	if (!g) return '';
+	const out = [
+		START,
+		'## Pacing: rate-limit headers, limiters, and learning the limit',
+		'',
+		`Produced by \`npm run bench -- ${data.quick ? '--quick ' : ''}--only pacing\` on ${data.machine?.date ?? '?'} (${data.reps} repetition(s); medians, ranges in brackets),`,
+		`load average at start ${data.machine?.loadStart ?? '?'}, at end ${data.machine?.loadEnd ?? '?'} (2 cores shared with other work).`,
+		`${g.items} GET items, limit ${g.limit} requests per ${g.windowSeconds} s, Retry-After in seconds on every 429 unless the row says otherwise;`,
+		`ideal wall time = ${g.items} / (${g.limit} / ${g.windowSeconds} s) = ${f(g.idealS, 1)} s. Each n8n run is a fresh process, so each run learns the limit anew.`,
+		'"early" = requests the sandbox received before the moment its last 429 allowed; "in flight" = those that arrived',
+		'within 50 ms of the first 429 of their hold (already on their way: the only early requests allowed).',
+		'Peers ignore rate-limit headers and run on the header-less rows; for a header row, the peers\' figures are those of',
+		'the "Retry-After only" row of the same limiter.',
+		'',
+		'| Workload | Contender | wall s | wall ÷ ideal | requests | 429s | early | in flight | failed items | goals (Flextell rows) |',
+		'|---|---|---|---|---|---|---|---|---|---|',
+	];
+	for (const wl of g.workloads) {
+		const axiosRow = wl.rows.find((/** @type {any} */ r) => r.key === 'axios');
+		const axios429 = axiosRow?.runs.length ? med(axiosRow.runs, 'r429') : NaN;
+		for (const row of wl.rows) {
+			if (!row.runs.length) {
+				out.push(`| ${wl.label} | ${row.label} | not run (time budget) | | | | | | | |`);
+				continue;
+			}
+			const m = Object.fromEntries(['wallS', 'requests', 'r429', 'early', 'earlyInFlight', 'failed'].map((k) => [k, med(row.runs, k)]));
+			const range = row.runs.length > 1 ? ` (${f(Math.min(...row.runs.map((/** @type {any} */ r) => r.wallS)))}–${f(Math.max(...row.runs.map((/** @type {any} */ r) => r.wallS)))})` : '';
+			const ratio = wl.goal === 'unlimited' ? '–' : f(m.wallS / g.idealS);
+			const goals = row.key.startsWith('flextell') ? goalOf(wl.goal, m, g.idealS, axios429).join('; ') : '';
+			out.push(
+				`| ${wl.label} | ${row.label} | ${f(m.wallS)}${range} | ${ratio}${m.failed > 0 ? ' †' : ''} | ${f(m.requests, 0)} | ${f(m.r429, 0)} | ${f(m.early, 0)} | ${f(m.earlyInFlight, 0)} | ${f(m.failed, 0)} | ${goals} |`,
+			);
+		}
+	}
+	out.push('', '† items failed: the wall time runs until the node gave up, so the ratio says nothing about throughput.');
+	if (data.skipped?.length) out.push('', `Skipped for the time budget: ${data.skipped.join(', ')}.`);
+	out.push('', END);
+	return out.join('\n');
+}
+
+/**
+ * Puts the section into `text` (an existing docs/benchmarks.md): between the markers when they
+ * are there, else at the end.
+ * @param {string} text @param {string} section
+ */
+function spliceSection(text, section) {
+	const a = text.indexOf(START);
+	const b = text.indexOf(END);
+	if (a >= 0 && b > a) return text.slice(0, a) + section + text.slice(b + END.length);
+	return `${text.replace(/\s*$/, '')}\n\n${section}\n`;
+}
+
+module.exports = { WORKLOADS, runPacing, renderPacing, spliceSection };
