@@ -30,6 +30,25 @@ const WORKLOADS = [
 ];
 
 /**
+ * Limit and window of the group: those of the `rate` group, except in --quick mode, where n8n's
+ * own per-request time (≈0.1 s on a busy 2-core machine) would bound a 20-per-2-s run before the
+ * limit does: 10 per 2 s keeps the limit the bound.
+ * @param {{ rateItems: number, limit: number, windowSeconds: number }} sizes @param {boolean} quick
+ */
+function sizesOf(sizes, quick) {
+	return quick ? { rateItems: sizes.rateItems, limit: 10, windowSeconds: 2 } : { rateItems: sizes.rateItems, limit: sizes.limit, windowSeconds: sizes.windowSeconds };
+}
+
+/**
+ * The group's own workflow: HTTP Request with Batching set to its limit and window.
+ * @param {any} wf bench/lib/workflows @param {string[]} rateIds @param {string} apiBase @param {any} sizes the group's sizes
+ */
+function workflows(wf, rateIds, apiBase, sizes) {
+	const batching = { batchSize: sizes.limit, batchInterval: sizes.windowSeconds * 1000 };
+	return { pacingHttpBatch: wf.workflow('pacing http batching', [...wf.itemSource(rateIds), wf.httpGetNode(apiBase, batching)]) };
+}
+
+/**
  * The contenders, from the `rate` group's workflows (bench/side-by-side.js imports them).
  * @param {any} W @param {string[]} urls
  */
@@ -38,7 +57,7 @@ function contenders(W, urls) {
 		{ key: 'flextell1', label: 'Flextell node, concurrency 1', c: { kind: 'n8n', workflowId: W.rateFlextell1.id } },
 		{ key: 'flextell4', label: 'Flextell node, concurrency 4', c: { kind: 'n8n', workflowId: W.rateFlextell4.id } },
 		{ key: 'http', label: 'HTTP Request node, Retry On Fail (5 tries, 1000 ms)', peer: true, c: { kind: 'n8n', workflowId: W.rateHttp.id } },
-		{ key: 'httpBatch', label: 'HTTP Request node, Retry On Fail + Batching (limit items / window)', peer: true, c: { kind: 'n8n', workflowId: W.rateHttpBatch.id } },
+		{ key: 'httpBatch', label: 'HTTP Request node, Retry On Fail + Batching (limit items / window)', peer: true, c: { kind: 'n8n', workflowId: W.pacingHttpBatch.id } },
 		{ key: 'axios', label: 'axios + axios-retry (retries 5, exponentialDelay), sequential', peer: true, c: { kind: 'axios', urls } },
 	];
 }
@@ -158,4 +177,4 @@ function spliceSection(text, section) {
 	return `${text.replace(/\s*$/, '')}\n\n${section}\n`;
 }
 
-module.exports = { WORKLOADS, runPacing, renderPacing, spliceSection };
+module.exports = { WORKLOADS, sizesOf, workflows, runPacing, renderPacing, spliceSection };

@@ -338,6 +338,7 @@ async function setup() {
 		costHttp: wf.workflow('cost http', [...wf.itemSource(costIds), wf.httpGetNode(apiBase, null)]),
 		listFlextell: wf.workflow('list flextell', [wf.flextellListNode()]),
 		listHttp: wf.workflow('list http', wf.httpListNodes(apiBase)),
+		...pacing.workflows(wf, rateIds, apiBase, pacing.sizesOf(SIZES, QUICK)),
 	};
 	// The enrichment workload (bench/cache-workload.js) only when asked for: --only cache.
 	const cachePlan = ONLY.includes('cache') ? cacheWorkload.setup(wf, apiBase, QUICK) : null;
@@ -457,7 +458,7 @@ async function runAll(s) {
 		}
 	}
 	if (ONLY.includes('pacing')) {
-		await pacing.runPacing({ sb, W, apiBase, rateIds, sizes: SIZES, reps: REPS, results, skipped, runContender, seedIds, fits, remaining, say });
+		await pacing.runPacing({ sb, W, apiBase, rateIds, sizes: pacing.sizesOf(SIZES, QUICK), reps: REPS, results, skipped, runContender, seedIds, fits, remaining, say });
 	}
 }
 

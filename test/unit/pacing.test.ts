@@ -71,7 +71,7 @@ describe('the limit estimator (injected clock)', () => {
 		for (let i = 0; i < count; i++) {
 			expect(estimator.nextStart(at)).toBe(at);
 			estimator.started(at);
-			estimator.succeeded(at);
+			estimator.answered(at, at, true);
 			at += gapMs;
 		}
 		return at;
@@ -94,6 +94,20 @@ describe('the limit estimator (injected clock)', () => {
 		expect(estimator.nextStart(1000)).toBe(paddedWindow(1000));
 		const end = sendThrough(estimator, paddedWindow(1000), 10, 20);
 		expect(estimator.nextStart(end)).toBe(2 * paddedWindow(1000));
+	});
+
+	it('a request counts until a window after its answer (it reached the server before), and while in flight', () => {
+		const estimator = new LimitEstimator();
+		estimator.started(0);
+		estimator.answered(0, 300, true); // n8n's request path took 300 ms
+		estimator.started(10);
+		estimator.answered(10, 310, true);
+		estimator.started(20);
+		estimator.rateLimited(20, 330, 1000);
+		expect(estimator.estimate).toEqual({ perWindow: 2, windowMs: 1000 });
+		expect(estimator.nextStart(1000)).toBe(300 + paddedWindow(1000));
+		expect(estimator.nextStart(1400, 1)).toBe(1400);
+		expect(estimator.nextStart(1400, 2)).toBeGreaterThan(1400); // both places taken by requests in flight
 	});
 
 	it('ignores the other 429s of a round that was already counted', () => {
@@ -119,7 +133,7 @@ describe('the limit estimator (injected clock)', () => {
 		// A 429 whose stretch would suggest a higher rate (another process sent these) still lowers it.
 		for (const at of [1570, 1580, 1590, 1600]) {
 			estimator.started(at);
-			estimator.succeeded(at);
+			estimator.answered(at, at, true);
 		}
 		estimator.started(1601);
 		estimator.rateLimited(1601, 1605, 1610);
@@ -135,7 +149,7 @@ describe('the limit estimator (injected clock)', () => {
 		estimator.started(700); // the probe after the backoff: limited too
 		estimator.rateLimited(700, 705, undefined);
 		estimator.started(1600); // through
-		estimator.succeeded(1600);
+		estimator.answered(1600, 1600, true);
 		expect(estimator.estimate).toEqual({ perWindow: 8, windowMs: 1600 });
 	});
 
@@ -185,13 +199,38 @@ describe('the gate and the server allowance', () => {
 		expect(gate.holdOf(now).delayMs).toBe(0);
 	});
 
+	it('an answer overtaken by a newer one still counts its own request once', async () => {
+		const now = 1000;
+		const gate = new RateGate(() => now);
+		const first = await gate.pass(10_000);
+		if (first.kind !== 'turn') throw new Error('no turn');
+		gate.answered(first.ticket, { rateLimited: false, succeeded: true, allowance: allowance(6, 5000) }, now);
+		const passes = await Promise.all([gate.pass(10_000), gate.pass(10_000), gate.pass(10_000)]);
+		const [a, b, c] = passes.map((p) => (p.kind === 'turn' ? p.ticket : undefined)!);
+		// c is answered first (served last: 3 left); a and b were in flight then and are answered after.
+		gate.answered(c, { rateLimited: false, succeeded: true, allowance: allowance(3, 5000) }, now);
+		// 3 left, minus a and b in flight (perhaps not counted yet): one place.
+		const one = await gate.pass(10_000);
+		expect(one.kind).toBe('turn');
+		expect(gate.holdOf(now).reason).toBe('allowance');
+		gate.answered((one as { ticket: typeof a }).ticket, { rateLimited: false, succeeded: true, allowance: allowance(3, 5000) }, now);
+		gate.answered(a, { rateLimited: false, succeeded: true, allowance: allowance(5, 5000) }, now); // served before c: already counted
+		gate.answered(b, { rateLimited: false, succeeded: true, allowance: allowance(4, 5000) }, now);
+		// All answered and the server says 3 left (a and b no longer count as in flight): three may start.
+		for (let i = 0; i < 3; i++) expect((await gate.pass(10_000)).kind).toBe('turn');
+		expect(gate.holdOf(now)).toEqual({ delayMs: 4000, reason: 'allowance' });
+	});
+
 	it('Retry-After wins over an allowance read before', () => {
 		const now = 1000;
 		const gate = new RateGate(() => now);
 		const ticket = { turn: 'go' as const, seq: 1, startedAt: now };
 		gate.answered(ticket, { rateLimited: false, succeeded: true, allowance: allowance(0, 60_000) }, now);
 		expect(gate.rateLimited(ticket, now, 2000, () => 0)).toBe(3000);
-		expect(gate.holdOf(3000).delayMs).toBe(0);
+		// The 429's hold ends at 3000; the allowance that said "none until 60 000" no longer holds.
+		expect(gate.holdOf(2999).reason).toBe('rate-limited');
+		expect(gate.delay(3000)).toBe(0);
+		expect(gate.holdOf(3000).reason).not.toBe('allowance');
 	});
 });
 

@@ -10,11 +10,17 @@
  * when the gate reopens after a 429). When the first 429 of a stretch comes back, the requests of
  * the stretch that got through (k) and the moment the server lets us back in (R, from Retry-After;
  * without one, the start of the first request that gets through again) give the estimate: k
- * requests per (R − stretch start). For a fixed window that starts with the first request, and for
- * a sliding window, that is the limit itself; for a clock-aligned window or a token bucket it can
- * be too high, and the next 429 (from a stretch that was paced) gives a better one — a 429
+ * requests per (R − stretch start). Retry-After counts whole seconds, rounded up, so with it the
+ * window is taken as the whole seconds that fit (a window is rarely a fraction of a second; one
+ * that is shows up as a 429 despite pacing). For a fixed window that starts with the first request,
+ * and for a sliding window, that is the limit itself; for a clock-aligned window or a token bucket
+ * it can be too high, and the next 429 (from a stretch that was paced) gives a better one — a 429
  * despite pacing always lowers the rate. After a long stretch without a 429 the estimate rises by
  * a tenth, so a raised limit is found again.
+ *
+ * Pacing counts a request in the window until a window has passed since its *answer* (still in
+ * flight: it counts): it reached the server at some moment before its answer, so however long
+ * n8n's request path took, no request can reach the server within a window of one it counts.
  *
  * Nothing is paced before the first 429: a run that meets no limit costs one array push per
  * request. Pure: the clock is a parameter of every method.
@@ -27,16 +33,18 @@ export interface LimitEstimate {
 
 /** A minute without requests ends a stretch. */
 const STRETCH_GAP_MS = 60_000;
-/** Start times older than this are forgotten (and never counted). */
+/** Successes older than this are forgotten (and never counted). */
 const MEMORY_MS = 3600_000;
 const MAX_REMEMBERED = 20_000;
 /** The estimate rises after this many windows (and at least this long) without a 429. */
 const QUIET_WINDOWS = 10;
 const QUIET_MIN_MS = 60_000;
+/** When the window is full of requests still in flight, look again after this long. */
+export const IN_FLIGHT_POLL_MS = 20;
 
 export class LimitEstimator {
-	/** Start times of requests that were not rate-limited (or not yet answered), oldest first. */
-	private starts: number[] = [];
+	/** Answer times of requests that were not rate-limited, oldest first (for pacing). */
+	private answers: number[] = [];
 	/** Start times of requests that got through, oldest first (for learning). */
 	private successes: number[] = [];
 	private stretchStart: number | undefined;
@@ -49,30 +57,38 @@ export class LimitEstimator {
 	private lastRise = -Infinity;
 	estimate: LimitEstimate | undefined;
 
-	/** The earliest moment a request may start (`now` when it may start now). */
-	nextStart(now: number): number {
+	/**
+	 * The earliest moment a request may start (`now` when it may start now), with `inFlight`
+	 * requests on their way (each counts in the window).
+	 */
+	nextStart(now: number, inFlight = 0): number {
 		const estimate = this.estimate;
 		if (!estimate) return now;
 		this.maybeRise(now);
 		const window = paddedWindow(estimate.windowMs);
-		this.forgetBefore(now - Math.max(window, STRETCH_GAP_MS) - 1);
-		let inWindow = 0;
-		for (let i = this.starts.length - 1; i >= 0 && this.starts[i] > now - window; i--) inWindow++;
-		if (inWindow < estimate.perWindow) return now;
-		// The start that has to leave the window before one more may begin.
-		return this.starts[this.starts.length - estimate.perWindow] + window;
+		let first = 0;
+		while (first < this.answers.length && this.answers[first] <= now - window) first++;
+		if (first > 0) this.answers.splice(0, first);
+		const counted = inFlight + this.answers.length;
+		if (counted < estimate.perWindow) return now;
+		// This many have to leave the window before one more may start.
+		const leave = counted - estimate.perWindow + 1;
+		if (leave > this.answers.length) return now + IN_FLIGHT_POLL_MS;
+		return this.answers[leave - 1] + window;
 	}
 
 	/** A request starts now (call right after `nextStart` allowed it, with no await between). */
 	started(now: number): void {
 		if (this.stretchStart === undefined || now - this.lastStart > STRETCH_GAP_MS) this.stretchStart = now;
 		this.lastStart = now;
-		this.starts.push(now);
-		if (this.starts.length > MAX_REMEMBERED) this.starts.splice(0, this.starts.length - MAX_REMEMBERED / 2);
 	}
 
-	/** The request that started at `startedAt` got through. */
-	succeeded(startedAt: number): void {
+	/** The request that started at `startedAt` was answered at `now` (rate-limited answers: see `rateLimited`). */
+	answered(startedAt: number, now: number, succeeded: boolean): void {
+		// Kept sorted (answers come nearly in order); the first window's answers pace the second.
+		insertSorted(this.answers, now);
+		if (this.answers.length > MAX_REMEMBERED) this.answers.splice(0, this.answers.length - MAX_REMEMBERED / 2);
+		if (!succeeded) return;
 		this.successes.push(startedAt);
 		if (this.successes.length > MAX_REMEMBERED) this.successes.splice(0, this.successes.length - MAX_REMEMBERED / 2);
 		if (this.pending && startedAt >= this.roundStart) {
@@ -89,17 +105,20 @@ export class LimitEstimator {
 	 * something (false for the other 429s of a round that was already counted).
 	 */
 	rateLimited(startedAt: number, now: number, reopensAt: number | undefined): boolean {
-		this.dropStart(startedAt);
 		if (startedAt < this.roundStart) return false;
 		this.roundStart = now;
 		this.lastRateLimited = now;
 		const from = this.stretchStart ?? startedAt;
+		const memory = now - MEMORY_MS;
+		this.successes = this.successes.filter((t) => t >= memory);
 		const count = this.successes.filter((t) => t >= from && t < startedAt).length;
 		if (reopensAt === undefined) {
 			this.pending = { count, from };
 			return true;
 		}
-		this.learn(count, reopensAt - from);
+		const windowMs = reopensAt - from;
+		// Retry-After is whole seconds rounded up: the window is the whole seconds that fit.
+		this.learn(count, windowMs >= 2000 ? Math.floor(windowMs / 1000) * 1000 : windowMs);
 		this.stretchStart = reopensAt;
 		return true;
 	}
@@ -124,22 +143,12 @@ export class LimitEstimator {
 		this.lastRise = now;
 		estimate.perWindow += Math.max(1, Math.floor(estimate.perWindow / 10));
 	}
+}
 
-	private dropStart(startedAt: number): void {
-		const index = this.starts.lastIndexOf(startedAt);
-		if (index >= 0) this.starts.splice(index, 1);
-	}
-
-	private forgetBefore(moment: number): void {
-		const limit = Math.max(moment, this.lastStart - MEMORY_MS);
-		let drop = 0;
-		while (drop < this.starts.length && this.starts[drop] < limit) drop++;
-		if (drop > 0) this.starts.splice(0, drop);
-		const memory = this.lastStart - MEMORY_MS;
-		drop = 0;
-		while (drop < this.successes.length && this.successes[drop] < memory) drop++;
-		if (drop > 0) this.successes.splice(0, drop);
-	}
+function insertSorted(list: number[], value: number): void {
+	let at = list.length;
+	while (at > 0 && list[at - 1] > value) at--;
+	list.splice(at, 0, value);
 }
 
 function rate(estimate: LimitEstimate): number {
@@ -147,8 +156,7 @@ function rate(estimate: LimitEstimate): number {
 }
 
 /**
- * The window paced to, a little longer than the one learned: requests arrive at the server a
- * little later or earlier than they start here.
+ * The window paced to, a little longer than the one learned: clocks and timers are not exact.
  */
 export function paddedWindow(windowMs: number): number {
 	return Math.ceil(windowMs * 1.02) + 20;

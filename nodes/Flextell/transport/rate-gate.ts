@@ -100,7 +100,7 @@ export class RateGate {
 		if (held > 0) return { delayMs: held, reason: 'rate-limited' };
 		const spent = this.allowanceDelay(now);
 		if (spent > 0) return { delayMs: spent, reason: 'allowance' };
-		return { delayMs: this.estimator.nextStart(now) - now, reason: 'learned-limit' };
+		return { delayMs: this.estimator.nextStart(now, this.inFlight) - now, reason: 'learned-limit' };
 	}
 
 	private allowanceDelay(now: number): number {
@@ -149,8 +149,8 @@ export class RateGate {
 			// The backoff starts again from its first step; a success also ends a pending probe round.
 			if (!this.probing && this.notBefore <= now) this.probeNeeded = false;
 			this.backoffLevel = 0;
-			this.estimator.succeeded(ticket.startedAt);
 		}
+		if (!outcome.rateLimited) this.estimator.answered(ticket.startedAt, now, outcome.succeeded);
 		if (outcome.allowance) this.readAllowance(ticket, outcome.allowance, now);
 		else if (this.allowance && ticket.seq > this.allowance.seenAt && this.allowance.resetAt <= now) {
 			// The request sent to find out what a new window allows came back without saying.
@@ -165,9 +165,12 @@ export class RateGate {
 		if (newer) {
 			// Every request still in flight may be missing from the server's count.
 			this.allowance = { remaining: reading.remaining, resetAt: reading.resetAt, seenAt: this.starts, uncounted: this.inFlight };
-		} else if (reading.remaining < known.remaining) {
-			// An answer overtaken by a newer one, yet with less left: the server counted more.
-			known.remaining = reading.remaining;
+		} else {
+			// An answer overtaken by a newer one. Its request was in flight when that one came, so it
+			// is among the uncounted; now it is counted either way: in the newer reading (served
+			// before it) or in its own, lower one (served after it). Less left: the server counted more.
+			known.uncounted = Math.max(0, known.uncounted - 1);
+			known.remaining = Math.min(known.remaining, reading.remaining);
 		}
 	}
 
