@@ -160,9 +160,41 @@ function renderPacing(data) {
 		}
 	}
 	out.push('', '† items failed: the wall time runs until the node gave up, so the ratio says nothing about throughput.');
+	out.push('', ...boundsOf(g));
 	if (data.skipped?.length) out.push('', `Skipped for the time budget: ${data.skipped.join(', ')}.`);
 	out.push('', END);
 	return out.join('\n');
+}
+
+/**
+ * What bounds the figures, with this run's own numbers where they say it.
+ * @param {any} g results.pacing
+ */
+function boundsOf(g) {
+	const wall = (/** @type {string} */ wl, /** @type {string} */ key) => {
+		const row = g.workloads.find((/** @type {any} */ w) => w.key === wl)?.rows.find((/** @type {any} */ r) => r.key === key);
+		return row?.runs.length ? med(row.runs, 'wallS') : NaN;
+	};
+	const free1 = wall('unlimited', 'flextell1');
+	const free4 = wall('unlimited', 'flextell4');
+	return [
+		'### What bounds the pacing figures',
+		'',
+		`- **n8n's own time per request.** Without any limit the Flextell node needed ${f(free1)} s (concurrency 1) and ${f(free4)} s`,
+		`  (concurrency 4) for the ${g.items} requests, ${f(free1 / g.idealS)} and ${f(free4 / g.idealS)} of the ideal time of the limited runs: a ratio`,
+		'  close to that is the node being as fast as n8n lets it, not the pacing. The goal "no limit at all: ≤ 1.02 × the figure',
+		'  before pacing" compares these rows with the `cost` group of the earlier runs (same package before pacing): pacing adds',
+		'  one array insertion per request and nothing else until the first 429, far below what a run can resolve on this machine.',
+		'- **Retry-After and the rate-limit headers count whole seconds, rounded up.** A hold on a spent allowance lasts until the',
+		'  named reset, up to a second after the window really ends; the learned window is taken as the whole seconds that fit,',
+		'  so pacing itself loses little, but the one hold of the first rate-limited round carries that rounding.',
+		'- **The first rate-limited round.** Without headers nobody can know the limit before the first 429; at concurrency 4 the',
+		'  requests already on their way when it came back meet the limit too (the "in flight" column): up to 4 × 429 in that',
+		'  round, none started after it. A token bucket teaches its capacity in that round and its refill rate in a second one.',
+		'- **Without Retry-After** the end of the window is only known when a request gets through again after the backoff:',
+		'  the learned window is the time to that success, longer than the real one, and every later window is paced to it.',
+		'- Times are medians of few runs on a 2-core machine shared with other work; the ranges show how much they moved.',
+	];
 }
 
 /**

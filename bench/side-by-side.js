@@ -6,7 +6,8 @@
 //   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall,pacing,cache]
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
 //   npm run bench -- --only queue   the rate-limited run in n8n's queue mode (main + 2 workers), bench/queue.js
-//   npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md   (tables again from raw figures)
+//   npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md   (tables again from raw figures;
+//                    docs/benchmarks-pacing.json: only the pacing section is drawn again)
 //
 // --cpu-prof DIR writes a V8 CPU profile of every n8n run into DIR (for finding where the time goes;
 // it slows the runs, so the figures of such a run are not the reference ones).
@@ -500,7 +501,12 @@ async function main() {
 		const data = JSON.parse(fs.readFileSync(path.resolve(args.render), 'utf8'));
 		const text = renderAll(data);
 		process.stdout.write(text + '\n');
-		if (typeof args.out === 'string') fs.writeFileSync(path.resolve(args.out), text + '\n');
+		if (typeof args.out === 'string') {
+			const out = path.resolve(args.out);
+			// A pacing-only run's figures redraw only the pacing section.
+			const spliced = text.startsWith('<!-- pacing:start -->') && fs.existsSync(out) ? pacing.spliceSection(fs.readFileSync(out, 'utf8'), text) : text + '\n';
+			fs.writeFileSync(out, spliced);
+		}
 		return;
 	}
 	say(`${QUICK ? 'quick' : 'full'} run: ${REPS} repetition(s), budget ${BUDGET_MS / 60_000} min, workloads ${ONLY.join(', ')}`);
