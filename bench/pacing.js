@@ -193,7 +193,13 @@ function boundsOf(g) {
 		'  round, none started after it. A token bucket teaches its capacity in that round and its refill rate in a second one.',
 		'- **Without Retry-After** the end of the window is only known when a request gets through again after the backoff:',
 		'  the learned window is the time to that success, longer than the real one, and every later window is paced to it.',
-		'- Times are medians of few runs on a 2-core machine shared with other work; the ranges show how much they moved.',
+		'- **"Started early" is read from arrivals.** The sandbox sees when a request arrives, not when n8n started it: an',
+		'  early request that arrived more than 50 ms after the 429 is counted as started early here, though on a busy machine',
+		'  n8n\'s request path (credential, new TLS connection) alone can take longer than that. The gate never lets a request',
+		'  start once it has seen a 429 or a spent allowance before the allowed moment (it decides and records each start with',
+		'  no await between); the engine tests check it per limiter.',
+		'- Times are medians of few runs on a 2-core machine shared with other work (the load averages above); the ranges',
+		'  show how much they moved, and a single run moves more than the differences between the rows.',
 	];
 }
 
