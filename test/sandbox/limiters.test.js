@@ -35,12 +35,13 @@ describe('limiters', () => {
 	});
 
 	test('token bucket: `limit` at once, then one per window/limit', async () => {
-		sb.configure({ rateLimit: { limit: 3, windowSeconds: 0.6, limiter: 'token-bucket' } });
+		// Slow refill (one token per 2 s), so a loaded machine's gaps between requests refill nothing.
+		sb.configure({ rateLimit: { limit: 3, windowSeconds: 6, limiter: 'token-bucket' } });
 		const { access_token: token } = sb.issueToken();
 		const burst = [];
 		for (let i = 0; i < 4; i++) burst.push((await list(token)).status);
 		expect(burst).toEqual([200, 200, 200, 429]);
-		await sleep(250); // 0.2 s refills one token
+		await sleep(2100); // 2 s refills one token
 		expect((await list(token)).status).toBe(200);
 		expect((await list(token)).status).toBe(429);
 	});
