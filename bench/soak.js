@@ -165,6 +165,11 @@ function execute(install, env) {
 	});
 }
 
+/** The error code of an error item (`{ error: { message, code, … } }`), or undefined for a result. */
+const errorCodeOf = (/** @type {any} */ json) =>
+	json && typeof json.error === 'object' && json.error !== null && typeof json.error.code === 'string' ? json.error.code : undefined;
+const isErrorItem = (/** @type {any} */ json) => errorCodeOf(json) !== undefined;
+
 const MB = 1024 * 1024;
 /** How soon after a 429 an early request counts as sent before that 429 was answered. */
 const IN_FLIGHT_MS = 250;
@@ -268,9 +273,9 @@ function check(run, items, sb, seconds) {
 		const method = items[index].method;
 		const m = (byMethod[method] ??= { ok: 0, failed: 0, codes: {} });
 		for (const json of results) {
-			if (json && typeof json.error === 'string' && 'code' in json) {
+			if (isErrorItem(json)) {
 				m.failed++;
-				m.codes[String(json.code)] = (m.codes[String(json.code)] ?? 0) + 1;
+				m.codes[errorCodeOf(json)] = (m.codes[errorCodeOf(json)] ?? 0) + 1;
 			} else m.ok++;
 		}
 	}
@@ -303,13 +308,13 @@ function check(run, items, sb, seconds) {
 	for (const note of notes) created.set(note.soak_post, (created.get(note.soak_post) ?? 0) + 1);
 	const createdTwice = [...created.values()].filter((c) => c > 1).length;
 	const postItems = items.filter((i) => i.method === 'POST');
-	const postOkWithoutRecord = postItems.filter((i) => perItem[i.n].some((j) => !('code' in j)) && !created.has(i.n)).length;
-	const postFailedButCreated = postItems.filter((i) => perItem[i.n].every((j) => 'code' in j) && created.has(i.n)).length;
+	const postOkWithoutRecord = postItems.filter((i) => perItem[i.n].some((j) => !isErrorItem(j)) && !created.has(i.n)).length;
+	const postFailedButCreated = postItems.filter((i) => perItem[i.n].every(isErrorItem) && created.has(i.n)).length;
 
 	const getFaultedThenRetried = (() => {
 		// A GET that met a fault and still succeeded was retried.
 		const faultedPaths = new Set(api.filter((e) => e.method === 'GET' && e.fault).map((e) => e.path));
-		return items.filter((i) => i.method === 'GET' && faultedPaths.has(`/api/v0.0.1/${i.path}`) && perItem[i.n].some((j) => !('code' in j))).length;
+		return items.filter((i) => i.method === 'GET' && faultedPaths.has(`/api/v0.0.1/${i.path}`) && perItem[i.n].some((j) => !isErrorItem(j))).length;
 	})();
 
 	// Memory while the Flextell nodes ran (n8n's start-up before it is not what the soak is about).
@@ -319,7 +324,7 @@ function check(run, items, sb, seconds) {
 	const peak = Math.max(0, ...rss);
 	const secondHalfGrowth = quarter(1) - quarter(0.5);
 
-	const firstError = perItem.flat().find((j) => j && 'code' in j);
+	const firstError = perItem.flat().find(isErrorItem);
 	const figures = {
 		n8n: N8N_VERSION,
 		items: ITEMS,
@@ -336,7 +341,7 @@ function check(run, items, sb, seconds) {
 		earlyRequestsMaxMsAfterTheir429: earlyGaps.length ? Number(Math.max(...earlyGaps).toFixed(1)) : null,
 		earlyRequestsSentAfterThe429: earlyAfterKnown,
 		results: byMethod,
-		firstError: firstError ? `${firstError.code}: ${firstError.error}` : null,
+		firstError: firstError ? `${firstError.error.code}: ${firstError.error.message}` : null,
 		itemsWithoutResult: resultCounts.filter((c) => c === 0).length,
 		itemsWithSeveralResults: resultCounts.filter((c) => c > 1).length,
 		getsRetriedAfterAFault: getFaultedThenRetried,
@@ -350,7 +355,7 @@ function check(run, items, sb, seconds) {
 		['every item ends with exactly one result', figures.itemsWithoutResult === 0 && figures.itemsWithSeveralResults === 0 && outputs === ITEMS],
 		['every GET succeeded (retried through 503s and resets)', (byMethod.GET?.failed ?? 0) === 0 && (byMethod.GET?.ok ?? 0) === ITEMS / 2],
 		['no POST created its record twice', createdTwice === 0 && notes.length > 0],
-		['a POST reported as created has its record; one reported as failed has none, or its answer was lost (network_error)', postOkWithoutRecord === 0 && postItems.filter((i) => perItem[i.n].every((j) => 'code' in j) && created.has(i.n) && !perItem[i.n].some((j) => j.code === 'network_error')).length === 0],
+		['a POST reported as created has its record; one reported as failed has none, or its answer was lost (network_error)', postOkWithoutRecord === 0 && postItems.filter((i) => perItem[i.n].every(isErrorItem) && created.has(i.n) && !perItem[i.n].some((j) => errorCodeOf(j) === 'network_error')).length === 0],
 		[`no request sent before a Retry-After moment (early arrivals within ${IN_FLIGHT_MS} ms of their 429 were already in flight)`, earlyAfterKnown === 0],
 		['n8n memory bounded (second half grows < 100 MB, peak < 1 GB)', secondHalfGrowth < 100 * MB && peak < 1024 * MB],
 	];
