@@ -100,7 +100,7 @@ export const requestProperties: INodeProperties[] = [
 				default: 0,
 				displayOptions: { show: { '/method': ['GET'] } },
 				description:
-					'Reuse a successful answer to the same GET (same credential, path, query and headers) for this long, in any item, node or execution of this n8n process. 0 = off. Writes through the credential drop what they change; Return All, Full Response and the trigger always ask Flextell.',
+					'Reuse a successful answer to the same GET (same credential, path, query and headers) for this long, in any item, node or execution of this n8n process (0 = off). Writes through the credential drop what they change; Return All, Full Response and the trigger always ask Flextell.',
 			},
 			{
 				displayName: 'Full Response',

@@ -1,5 +1,5 @@
 /**
- * At most one poll of a trigger at a time in this process.
+ * At most one poll of a trigger at a time in this n8n process (the lock table lives in memory).
  *
  * n8n's scheduler starts a poll on every tick of the Poll Times, also while the previous poll of
  * the same trigger is still running (waiting for a Retry-After, retrying, paging). Two polls

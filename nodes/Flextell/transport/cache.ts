@@ -210,7 +210,7 @@ export function isFresh(entry: Pick<CacheEntry, 'storedAt'>, cacheSeconds: numbe
 // ---------------------------------------------------------------------------------------------
 // Process-wide state
 
-/** The stored answers of every credential in this process. */
+/** The stored answers of every credential, one store for this n8n process (memory only). */
 export const responseStore = new ResponseStore();
 
 /** A GET on its way to Flextell that identical GETs wait for instead of sending their own. */
