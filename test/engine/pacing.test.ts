@@ -86,6 +86,29 @@ describe('Pacing learned from Retry-After alone: one rate-limited round per run'
 		expect(requests.length - lastLimited - 1).toBeGreaterThanOrEqual(3 * LIMIT);
 	}, 30_000);
 
+	it('a slow stretch that meets its first 429 late does not pace the run to its average: the next window teaches the limit', async () => {
+		sb.configure({ rateLimit: { limit: LIMIT, windowSeconds: WINDOW_SECONDS, retryAfter: 'seconds', suspendAfter: 1000 } });
+		const { credentials } = connectedCredential(sb);
+		const runOf = async (count: number, concurrency: number) => {
+			const work = getEach(count, concurrency);
+			const started = Date.now();
+			const { error } = await runNode({ credentials, items: work.items, parameters: work.parameters });
+			expect(error).toBeUndefined();
+			return Date.now() - started;
+		};
+		// Ten seconds well under the limit (every answer takes 400 ms: a run held back by a slow
+		// server), then, in the same stretch, a burst that meets the limit late in it.
+		(sb as unknown as { randomFaults(c: object | null): void }).randomFaults({ seed: 1, faults: [{ probability: 1, fault: { kind: 'slow', ms: 400 } }] });
+		await runOf(25, 1);
+		(sb as unknown as { randomFaults(c: object | null): void }).randomFaults(null);
+		await runOf(8 * LIMIT, 4);
+		// Learned from a window, not from the slow stretch (~3 a second): the next 8 windows' worth
+		// take about 8 s, not the ~20 s the stretch's average would.
+		const wallMs = await runOf(8 * LIMIT, 4);
+		expect(apiRequests(sb).filter((r) => r.status === 429).length).toBeLessThanOrEqual(3 * 4);
+		expect(wallMs).toBeLessThan(14_000);
+	}, 90_000);
+
 	it('no limit: nothing is held', async () => {
 		sb.configure({ rateLimit: null });
 		const { credentials } = connectedCredential(sb);

@@ -1,4 +1,4 @@
-import { LimitEstimator, paddedWindow } from '../../nodes/Flextell/transport/limit-estimator';
+import { LimitEstimator, paddedWindow, wholeSecondsWithin } from '../../nodes/Flextell/transport/limit-estimator';
 import { RateGate } from '../../nodes/Flextell/transport/rate-gate';
 import { parseReset, parseSfList, readAllowance } from '../../nodes/Flextell/transport/rate-limit-headers';
 import { describeRateLimitCost, RateLimitCost } from '../../nodes/Flextell/transport/rate-limit-cost';
@@ -77,6 +77,17 @@ describe('the limit estimator (injected clock)', () => {
 		return at;
 	}
 
+	/**
+	 * Sends `count` through from `from`, then one more that is limited 5 ms later with
+	 * Retry-After `retryAfterMs`; returns the moment the server lets requests in again.
+	 */
+	function limitAfter(estimator: LimitEstimator, from: number, count: number, gapMs: number, retryAfterMs: number): number {
+		const next = sendThrough(estimator, from, count, gapMs);
+		estimator.started(next);
+		estimator.rateLimited(next, next + 5, next + 5 + retryAfterMs);
+		return next + 5 + retryAfterMs;
+	}
+
 	it('costs nothing before the first 429', () => {
 		const estimator = new LimitEstimator();
 		sendThrough(estimator, 0, 1000, 1);
@@ -140,17 +151,85 @@ describe('the limit estimator (injected clock)', () => {
 		expect(estimator.estimate).toEqual({ perWindow: 3, windowMs: 500 });
 	});
 
-	it('without Retry-After, the window ends when the first request gets through again', () => {
+	it.each([
+		['the whole seconds there', 700, 1600, 1000],
+		['no whole second between them: the first request through bounds it', 1200, 1700, 1700],
+	])('without Retry-After, the window ends between the last limited request and the first one through again; %s', (_, probeAt, throughAt, windowMs) => {
 		const estimator = new LimitEstimator();
 		sendThrough(estimator, 0, 8, 10);
 		estimator.started(80);
 		estimator.rateLimited(80, 85, undefined);
 		expect(estimator.estimate).toBeUndefined();
-		estimator.started(700); // the probe after the backoff: limited too
-		estimator.rateLimited(700, 705, undefined);
-		estimator.started(1600); // through
-		estimator.answered(1600, 1600, true);
-		expect(estimator.estimate).toEqual({ perWindow: 8, windowMs: 1600 });
+		estimator.started(probeAt); // the probe after the backoff: limited too
+		estimator.rateLimited(probeAt, probeAt + 5, undefined);
+		estimator.started(throughAt); // through
+		estimator.answered(throughAt, throughAt, true);
+		expect(estimator.estimate).toEqual({ perWindow: 8, windowMs });
+	});
+
+	it('the whole seconds within a range', () => {
+		expect(wholeSecondsWithin(1200, 1700)).toBe(1700);
+		expect(wholeSecondsWithin(700, 2500)).toBe(2000);
+		expect(wholeSecondsWithin(-5, 600)).toBe(600);
+	});
+
+	it('a one-second window measured through a rounded-up Retry-After is taken as one second', () => {
+		const estimator = new LimitEstimator();
+		// 12 per second; the 12 went in 400 ms and the 429 said "1": back in at 1401.
+		limitAfter(estimator, 0, 12, 33, 1000);
+		expect(estimator.estimate).toEqual({ perWindow: 12, windowMs: 1000 });
+	});
+
+	it('a long slow stretch that meets its first 429 late teaches nothing; the stretch after the reopening does', () => {
+		const estimator = new LimitEstimator();
+		// 30 s at 5 a second (a run held back by faults) under a limit of 12 per second, then a burst.
+		const burst = sendThrough(estimator, 0, 150, 200);
+		const reopened = limitAfter(estimator, burst, 12, 20, 1000);
+		// Read as one window, the stretch would pace the run to 162 per 31 s (5 a second) for good.
+		expect(estimator.estimate).toBeUndefined();
+		// From the reopening, the next window: 12 through, the 13th limited, back in 1 s later.
+		limitAfter(estimator, reopened, 12, 20, 1000);
+		expect(estimator.estimate).toEqual({ perWindow: 12, windowMs: 1000 });
+	});
+
+	it('a 429 despite pacing after a long stretch lowers the rate by a tenth, not to the stretch average', () => {
+		const estimator = new LimitEstimator();
+		limitAfter(estimator, 0, 10, 20, 795);
+		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
+		// Paced for ten minutes after a minute's pause (a new stretch), then a 429 late in the stretch.
+		let at = 62_000;
+		for (let i = 0; i < 600; i++) {
+			estimator.started(at);
+			estimator.answered(at, at, true);
+			at += 1000;
+		}
+		estimator.started(at);
+		estimator.rateLimited(at, at + 5, at + 5 + 1000);
+		expect(estimator.estimate!.windowMs).toBeLessThanOrEqual(1100);
+		expect(estimator.estimate!.perWindow).toBeGreaterThanOrEqual(9);
+	});
+
+	it('a rise that meets a 429 is taken back, and the next rise waits twice as long', () => {
+		const estimator = new LimitEstimator();
+		limitAfter(estimator, 0, 10, 20, 795);
+		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
+		estimator.nextStart(61_000);
+		expect(estimator.estimate!.perWindow).toBe(11);
+		// The limit was 10 after all: limited 3 s into the rise (the stretch is long: no learning from it).
+		estimator.started(64_000);
+		estimator.rateLimited(64_000, 64_005, 65_005);
+		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
+		// No rise a minute later; two minutes later, one.
+		estimator.nextStart(126_000);
+		expect(estimator.estimate!.perWindow).toBe(10);
+		estimator.nextStart(186_000);
+		expect(estimator.estimate!.perWindow).toBe(11);
+		// It stands once a quiet minute has passed: a 429 after that lowers from 11.
+		estimator.nextStart(247_000);
+		estimator.started(247_100);
+		estimator.rateLimited(247_100, 247_105, 248_105);
+		expect(estimator.estimate!.perWindow).toBeLessThan(11);
+		expect(estimator.estimate!.perWindow).toBeGreaterThanOrEqual(9);
 	});
 
 	it('a long quiet stretch lets the estimate rise', () => {

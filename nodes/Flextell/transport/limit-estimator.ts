@@ -10,13 +10,21 @@
  * when the gate reopens after a 429). When the first 429 of a stretch comes back, the requests of
  * the stretch that got through (k) and the moment the server lets us back in (R, from Retry-After;
  * without one, the start of the first request that gets through again) give the estimate: k
- * requests per (R − stretch start). Retry-After counts whole seconds, rounded up, so with it the
- * window is taken as the whole seconds that fit (a window is rarely a fraction of a second; one
+ * requests per (R − stretch start). Retry-After counts whole seconds, rounded up, and without it
+ * the window ended somewhere after the last request that was limited: either way the window is
+ * taken as the whole seconds that fit the range (a window is rarely a fraction of a second; one
  * that is shows up as a 429 despite pacing). For a fixed window that starts with the first request,
  * and for a sliding window, that is the limit itself; for a clock-aligned window or a token bucket
  * it can be too high, and the next 429 (from a stretch that was paced) gives a better one — a 429
  * despite pacing always lowers the rate. After a long stretch without a 429 the estimate rises by
- * a tenth, so a raised limit is found again.
+ * a tenth, so a raised limit is found again; a rise that meets a 429 is taken back, and the next
+ * rise waits twice as long.
+ *
+ * A stretch is read as one window only when it can be one: its 429 came in its first half. A long
+ * stretch of a slow run (one held back by faults, say) that meets its first 429 late spans many
+ * windows, and its average rate is far below the limit: learning from it would pace the run to
+ * that average for good. Such a 429 teaches nothing but where the next stretch begins (a 429
+ * despite pacing still lowers the rate by a tenth).
  *
  * Pacing counts a request in the window until a window has passed since its *answer* (still in
  * flight: it counts): it reached the server at some moment before its answer, so however long
@@ -39,6 +47,8 @@ const MAX_REMEMBERED = 20_000;
 /** The estimate rises after this many windows (and at least this long) without a 429. */
 const QUIET_WINDOWS = 10;
 const QUIET_MIN_MS = 60_000;
+/** A rise that met a 429 is taken back, and the next waits twice as long, up to this many times. */
+const MAX_QUIET_FACTOR = 64;
 /** When the window is full of requests still in flight, look again after this long. */
 export const IN_FLIGHT_POLL_MS = 20;
 
@@ -52,9 +62,13 @@ export class LimitEstimator {
 	/** Requests that started before this moment belong to a round that was already counted. */
 	private roundStart = -Infinity;
 	/** A 429 without Retry-After: the estimate is finished when the next request gets through. */
-	private pending: { count: number; from: number } | undefined;
+	private pending: { count: number; from: number; firstLimitedAt: number; limitedAt: number } | undefined;
 	private lastRateLimited = -Infinity;
 	private lastRise = -Infinity;
+	/** The estimate before the last rise, while that rise is on trial. */
+	private beforeRise: LimitEstimate | undefined;
+	/** How many quiet periods the next rise waits for. */
+	private quietFactor = 1;
 	estimate: LimitEstimate | undefined;
 
 	/**
@@ -92,8 +106,10 @@ export class LimitEstimator {
 		this.successes.push(startedAt);
 		if (this.successes.length > MAX_REMEMBERED) this.successes.splice(0, this.successes.length - MAX_REMEMBERED / 2);
 		if (this.pending && startedAt >= this.roundStart) {
-			// The first request through after a 429 without Retry-After: the window had ended by then.
-			this.learn(this.pending.count, startedAt - this.pending.from);
+			// The first request through after a 429 without Retry-After: the window had ended by
+			// then, and had not when the last limited request started.
+			const { count, from, firstLimitedAt, limitedAt } = this.pending;
+			this.learnOrLower(count, startedAt - from, startedAt - firstLimitedAt, limitedAt - from);
 			this.pending = undefined;
 			this.stretchStart = startedAt;
 		}
@@ -113,36 +129,78 @@ export class LimitEstimator {
 		this.successes = this.successes.filter((t) => t >= memory);
 		const count = this.successes.filter((t) => t >= from && t < startedAt).length;
 		if (reopensAt === undefined) {
-			this.pending = { count, from };
+			this.pending = { count, from, firstLimitedAt: this.pending?.firstLimitedAt ?? startedAt, limitedAt: startedAt };
 			return true;
 		}
-		const windowMs = reopensAt - from;
-		// Retry-After is whole seconds rounded up: the window is the whole seconds that fit.
-		this.learn(count, windowMs >= 2000 ? Math.floor(windowMs / 1000) * 1000 : windowMs);
+		// Retry-After is whole seconds rounded up: the server let us back in during the second before.
+		this.learnOrLower(count, reopensAt - from, reopensAt - now, reopensAt - from - 1000);
 		this.stretchStart = reopensAt;
 		return true;
 	}
 
+	/**
+	 * A rate-limited round is over: `count` requests of the stretch got through in `spanMs` (its
+	 * start to the reopening, known to be more than `aboveMs`), and the server held us back for
+	 * `waitMs` of it.
+	 *
+	 * - A 429 soon after a rise: the rise was too much. It is taken back, and the next one waits
+	 *   twice as long.
+	 * - A stretch is read as one window only when its 429 came in its first half (the wait is at
+	 *   least half of it, give or take the second Retry-After rounds to). A longer one may span
+	 *   many windows, and its average rate is not the limit: learning from it would pace the run to
+	 *   that average for good. Such a 429 teaches only where the next stretch begins, and, despite
+	 *   pacing, lowers the rate by a tenth. So does one that none of the stretch got through before
+	 *   (another process may have spent the allowance).
+	 */
+	private learnOrLower(count: number, spanMs: number, waitMs: number, aboveMs: number): void {
+		if (this.beforeRise) {
+			this.estimate = this.beforeRise;
+			this.beforeRise = undefined;
+			this.quietFactor = Math.min(MAX_QUIET_FACTOR, this.quietFactor * 2);
+			return;
+		}
+		if (count > 0 && spanMs <= 2 * waitMs + 1000) this.learn(count, wholeSecondsWithin(aboveMs, spanMs));
+		else if (this.estimate) this.lower();
+	}
+
 	private learn(count: number, windowMs: number): void {
 		if (windowMs <= 0) return;
-		const next = { perWindow: Math.max(1, count), windowMs };
+		const next = { perWindow: count, windowMs };
 		const previous = this.estimate;
 		// A 429 despite pacing: the new rate must be lower than the one that was too high.
 		if (previous && rate(next) >= rate(previous)) {
-			next.perWindow = Math.max(1, Math.floor(previous.perWindow * 0.9));
-			next.windowMs = previous.windowMs;
-			if (next.perWindow === previous.perWindow) next.windowMs = Math.ceil(previous.windowMs * 1.1);
+			this.lower();
+			return;
 		}
 		this.estimate = next;
+	}
+
+	/** A tenth fewer requests per window (or, at one per window, a tenth longer window). */
+	private lower(): void {
+		const previous = this.estimate!;
+		const perWindow = Math.max(1, Math.floor(previous.perWindow * 0.9));
+		this.estimate = { perWindow, windowMs: perWindow === previous.perWindow ? Math.ceil(previous.windowMs * 1.1) : previous.windowMs };
 	}
 
 	private maybeRise(now: number): void {
 		const estimate = this.estimate!;
 		const quietMs = Math.max(QUIET_MIN_MS, QUIET_WINDOWS * estimate.windowMs);
-		if (now - Math.max(this.lastRateLimited, this.lastRise) < quietMs) return;
+		// A rise on trial that met no 429 for a quiet period stands.
+		if (this.beforeRise && now - this.lastRise >= quietMs) this.beforeRise = undefined;
+		if (now - Math.max(this.lastRateLimited, this.lastRise) < quietMs * this.quietFactor) return;
 		this.lastRise = now;
+		this.beforeRise = { ...estimate };
 		estimate.perWindow += Math.max(1, Math.floor(estimate.perWindow / 10));
 	}
+}
+
+/**
+ * A window known to be longer than `aboveMs` and at most `atMostMs`: the whole seconds that fit
+ * when they are in that range (windows are whole seconds as a rule), else `atMostMs`.
+ */
+export function wholeSecondsWithin(aboveMs: number, atMostMs: number): number {
+	const whole = Math.floor(atMostMs / 1000) * 1000;
+	return whole > aboveMs && whole > 0 ? whole : atMostMs;
 }
 
 function insertSorted(list: number[], value: number): void {
