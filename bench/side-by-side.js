@@ -29,6 +29,7 @@ const { parseArgs } = require('../scripts/lib/args');
 const { apiRequests } = require('../scripts/lib/sandbox');
 const wf = require('./lib/workflows');
 const { sampleProcess, cpuBetween, rssWindow, now } = require('./lib/proc');
+const { executeSampled } = require('./lib/execute');
 const report = require('./lib/report');
 const cacheWorkload = require('./cache-workload');
 const queueBench = require('./queue');
@@ -91,51 +92,8 @@ let env;
  * @param {string} id @param {number} timeoutMs
  */
 function executeWorkflow(id, timeoutMs) {
-	return new Promise((resolve, reject) => {
-		const prof = typeof args['cpu-prof'] === 'string' ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(String(args['cpu-prof']))}`] : [];
-		// stdout goes to a file, not a pipe: n8n exits right after printing the run data, and a large
-		// print (100 000 items) into a pipe arrives cut short; writes to a file are synchronous.
-		const outFile = path.join(env.N8N_USER_FOLDER, `execute-${id}-${Date.now()}.out`);
-		const outFd = fs.openSync(outFile, 'w');
-		const child = spawn(install.node, [...prof, install.n8nBin, 'execute', `--id=${id}`, '--rawOutput'], {
-			env,
-			cwd: env.N8N_USER_FOLDER,
-			stdio: ['ignore', outFd, 'pipe'],
-			detached: true,
-		});
-		fs.closeSync(outFd);
-		n8n.children.add(child);
-		const sampler = sampleProcess(/** @type {number} */ (child.pid));
-		let err = '';
-		let timedOut = false;
-		child.stderr.on('data', (d) => (err = (err + d).slice(-20_000)));
-		const timer = setTimeout(() => {
-			timedOut = true;
-			n8n.killTree(child, 'SIGKILL');
-		}, timeoutMs);
-		child.on('error', (e) => {
-			clearTimeout(timer);
-			sampler.stop();
-			n8n.children.delete(child);
-			fs.rmSync(outFile, { force: true });
-			reject(e);
-		});
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			const samples = sampler.stop();
-			n8n.children.delete(child);
-			let stdout = '';
-			try {
-				stdout = fs.readFileSync(outFile, 'utf8');
-			} catch {}
-			fs.rmSync(outFile, { force: true });
-			let result;
-			try {
-				result = n8n.parseExecuteOutput(stdout);
-			} catch {}
-			resolve({ code, timedOut, result, samples, tail: (stdout.slice(-3000) + '\n' + err).slice(-4000) });
-		});
-	});
+	const nodeArgs = typeof args['cpu-prof'] === 'string' ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(String(args['cpu-prof']))}`] : [];
+	return executeSampled({ install, env, workflowId: id, timeoutMs, nodeArgs });
 }
 
 /**

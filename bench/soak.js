@@ -17,7 +17,7 @@
 // A soak, not a test: it prints its figures and a verdict per promise, and exits 1 when a promise
 // is broken. Everything stays on 127.0.0.1; n8n is killed at the time budget and on exit.
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -28,7 +28,7 @@ const { parseArgs } = require('../scripts/lib/args');
 const n8n = require('../scripts/lib/n8n');
 const { apiRequests } = require('../scripts/lib/sandbox');
 const { fixedUuid } = require('../scripts/lib/workflows');
-const { sampleProcess } = require('./lib/proc');
+const { executeSampled } = require('./lib/execute');
 
 const args = parseArgs(process.argv.slice(2), { flags: ['build'] });
 const ITEMS = Number(args.items ?? 5000);
@@ -126,43 +126,7 @@ function soakWorkflow(items) {
  * @param {{ node: string, n8nBin: string }} install @param {Record<string,string>} env
  */
 function execute(install, env) {
-	return new Promise((resolve, reject) => {
-		const outFile = path.join(env.N8N_USER_FOLDER, 'execute.out');
-		const outFd = fs.openSync(outFile, 'w');
-		const child = spawn(install.node, [install.n8nBin, 'execute', `--id=${WORKFLOW_ID}`, '--rawOutput'], {
-			env,
-			cwd: env.N8N_USER_FOLDER,
-			stdio: ['ignore', outFd, 'pipe'],
-			detached: true,
-		});
-		fs.closeSync(outFd);
-		n8n.children.add(child);
-		const sampler = sampleProcess(/** @type {number} */ (child.pid), 250);
-		let err = '';
-		let timedOut = false;
-		child.stderr.on('data', (d) => (err = (err + d).slice(-20_000)));
-		const timer = setTimeout(() => {
-			timedOut = true;
-			n8n.killTree(child, 'SIGKILL');
-		}, BUDGET_MS);
-		child.on('error', (e) => {
-			clearTimeout(timer);
-			sampler.stop();
-			n8n.children.delete(child);
-			reject(e);
-		});
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			const samples = sampler.stop();
-			n8n.children.delete(child);
-			const stdout = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
-			let result;
-			try {
-				result = n8n.parseExecuteOutput(stdout);
-			} catch {}
-			resolve({ code, timedOut, result, samples, tail: `${stdout.slice(-2000)}\n${err.slice(-2000)}` });
-		});
-	});
+	return executeSampled({ install, env, workflowId: WORKFLOW_ID, timeoutMs: BUDGET_MS, sampleMs: 250 });
 }
 
 /** The error code of an error item (`{ error: { message, code, … } }`), or undefined for a result. */

@@ -15,6 +15,7 @@ const path = require('node:path');
 const { ensureN8n } = require('./ensure-n8n');
 const n8n = require('./lib/n8n');
 const { startQueueCluster, QUEUE_VERSION } = require('./lib/queue');
+const { stopper } = require('./lib/processes');
 const { control, startSandboxChild } = require('./lib/sandbox');
 
 const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
@@ -28,27 +29,9 @@ async function queueDemo(args) {
 	const port = Number(args.port || process.env.N8N_PORT || 5678);
 	const workers = Number(args.workers || 2);
 	if (args.dir) throw new Error('--dir is not for --queue: the queue demo keeps its data in PostgreSQL, in a temp folder');
-	/** @type {(() => Promise<void>)[]} */
-	const cleanups = [];
+	const { cleanups, stopAll } = stopper(say, 'stopped; temp folders removed.');
 	const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-demo-queue-'));
 	cleanups.push(async () => fs.rmSync(temp, { recursive: true, force: true }));
-	let stopping = false;
-	const stopAll = async (/** @type {number} */ code) => {
-		if (stopping) return;
-		stopping = true;
-		say('stopping…');
-		for (const c of cleanups.reverse()) {
-			try {
-				await c();
-			} catch (e) {
-				say(`cleanup: ${e instanceof Error ? e.message : e}`);
-			}
-		}
-		say('stopped; temp folders removed.');
-		process.exit(code);
-	};
-	process.on('SIGINT', () => void stopAll(0));
-	process.on('SIGTERM', () => void stopAll(0));
 
 	try {
 		if (args.build !== false) {

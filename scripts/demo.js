@@ -26,6 +26,7 @@ const path = require('node:path');
 const { ensureN8n, DEFAULT_VERSION } = require('./ensure-n8n');
 const n8n = require('./lib/n8n');
 const { parseArgs } = require('./lib/args');
+const { stopper } = require('./lib/processes');
 const { control, startSandboxChild } = require('./lib/sandbox');
 
 const OWNER = n8n.DEMO_OWNER;
@@ -62,26 +63,11 @@ async function main() {
 	fs.mkdirSync(userFolder, { recursive: true });
 	const firstRun = !fs.existsSync(path.join(userFolder, '.flextell-demo-imported'));
 
-	/** @type {(() => Promise<void>)[]} */
-	const cleanups = [];
-	let stopping = false;
-	const stopAll = async (/** @type {number} */ code) => {
-		if (stopping) return;
-		stopping = true;
-		say('stopping…');
-		for (const c of cleanups.reverse()) {
-			try {
-				await c();
-			} catch (e) {
-				say(`cleanup: ${e instanceof Error ? e.message : e}`);
-			}
-		}
+	const { cleanups, stopAll } = stopper(say, 'stopped.');
+	// Pushed first, so it runs last: the user folder goes once everything using it has stopped.
+	cleanups.push(async () => {
 		if (!keepDir) fs.rmSync(userFolder, { recursive: true, force: true });
-		say('stopped.');
-		process.exit(code);
-	};
-	process.on('SIGINT', () => void stopAll(0));
-	process.on('SIGTERM', () => void stopAll(0));
+	});
 
 	try {
 		const sandboxPort = args['sandbox-port'] !== undefined ? Number(args['sandbox-port']) : await n8n.freePort();

@@ -117,4 +117,34 @@ async function waitFor(what, check, o) {
 	}
 }
 
-module.exports = { children, killTree, startProcess, freePort, sleep, waitFor };
+/**
+ * How a long-running script stops: `stopAll(code)` runs the cleanups pushed so far, newest first
+ * (a failing one is said, not thrown), says `done`, and exits with `code`. Only the first call
+ * counts; SIGINT and SIGTERM call it with 0.
+ * @param {(msg: string) => void} say @param {string} done
+ * @returns {{ cleanups: (() => Promise<void>)[], stopAll: (code: number) => Promise<void> }}
+ */
+function stopper(say, done) {
+	/** @type {(() => Promise<void>)[]} */
+	const cleanups = [];
+	let stopping = false;
+	const stopAll = async (/** @type {number} */ code) => {
+		if (stopping) return;
+		stopping = true;
+		say('stopping…');
+		for (const c of cleanups.reverse()) {
+			try {
+				await c();
+			} catch (e) {
+				say(`cleanup: ${e instanceof Error ? e.message : e}`);
+			}
+		}
+		say(done);
+		process.exit(code);
+	};
+	process.on('SIGINT', () => void stopAll(0));
+	process.on('SIGTERM', () => void stopAll(0));
+	return { cleanups, stopAll };
+}
+
+module.exports = { children, killTree, startProcess, freePort, sleep, waitFor, stopper };

@@ -127,4 +127,18 @@ function useSandboxAndClient(options = {}) {
 	return { sb: /** @type {any} */ (standIn('sb')), client: /** @type {any} */ (standIn('client')) };
 }
 
-module.exports = { openSandbox, Client, sleep, useSandboxAndClient };
+/**
+ * For the rate-limit tests: a sandbox and client for the file, reset to no rate limit before each
+ * test, and `list(token)`: GET /contacts with that token.
+ */
+function useRateLimitSandbox() {
+	const { sb, client } = useSandboxAndClient();
+	beforeEach(() => {
+		sb.reset();
+		sb.configure({ rateLimit: null });
+	});
+	const list = (/** @type {string} */ token) => client.api('GET', '/contacts', { token });
+	return { sb, client, list };
+}
+
+module.exports = { openSandbox, Client, sleep, useSandboxAndClient, useRateLimitSandbox };

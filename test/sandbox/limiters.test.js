@@ -6,16 +6,9 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 const readline = require('node:readline');
 
-const { Client, useSandboxAndClient } = require('./helpers');
+const { Client, useRateLimitSandbox } = require('./helpers');
 
-const { sb, client } = useSandboxAndClient();
-beforeEach(() => {
-	sb.reset();
-	sb.configure({ rateLimit: null });
-});
-
-/** @param {string} token */
-const list = (token) => client.api('GET', '/contacts', { token });
+const { sb, client, list } = useRateLimitSandbox();
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('limiters', () => {

@@ -1,16 +1,9 @@
 // @ts-check
 'use strict';
 const { apiRequests } = require('../../scripts/lib/sandbox');
-const { sleep, useSandboxAndClient } = require('./helpers');
+const { sleep, useRateLimitSandbox } = require('./helpers');
 
-const { sb, client } = useSandboxAndClient();
-beforeEach(() => {
-	sb.reset();
-	sb.configure({ rateLimit: null });
-});
-
-/** @param {string} token */
-const list = (token) => client.api('GET', '/contacts', { token });
+const { sb, client, list } = useRateLimitSandbox();
 const apiLog = () => apiRequests(sb);
 const lastApi = () => apiLog()[apiLog().length - 1];
 
