@@ -11,9 +11,10 @@
  * the stretch that got through (k) and the moment the server lets us back in (R, from Retry-After;
  * without one, the start of the first request that gets through again) give the estimate: k
  * requests per (R − stretch start). Retry-After counts whole seconds, rounded up, and without it
- * the window ended somewhere after the last request that was limited: either way the window is
- * taken as the whole seconds that fit the range (a window is rarely a fraction of a second; one
- * that is shows up as a 429 despite pacing). For a fixed window that starts with the first request,
+ * the window ended somewhere after the last request that was limited: either way the first
+ * estimate takes the window as the whole seconds that fit the range (a window is rarely a fraction
+ * of a second; one that is shows up as a 429 despite pacing), and a later one, learned because
+ * pacing failed, the range's end. For a fixed window that starts with the first request,
  * and for a sliding window, that is the limit itself; for a clock-aligned window or a token bucket
  * it can be too high, and the next 429 (from a stretch that was paced) gives a better one — a 429
  * despite pacing always lowers the rate. After a long stretch without a 429 the estimate rises by
@@ -159,8 +160,13 @@ export class LimitEstimator {
 			this.quietFactor = Math.min(MAX_QUIET_FACTOR, this.quietFactor * 2);
 			return;
 		}
-		if (count > 0 && spanMs <= 2 * waitMs + 1000) this.learn(count, wholeSecondsWithin(aboveMs, spanMs));
-		else if (this.estimate) this.lower();
+		if (count === 0 || spanMs > 2 * waitMs + 1000) {
+			if (this.estimate) this.lower();
+			return;
+		}
+		// The first estimate takes the whole seconds in the range; one that pacing failed to keep
+		// (a token bucket refilling slower than its burst suggested, say) takes the range's end.
+		this.learn(count, this.estimate ? spanMs : wholeSecondsWithin(aboveMs, spanMs));
 	}
 
 	private learn(count: number, windowMs: number): void {
