@@ -522,8 +522,9 @@ function finish(aborted) {
 		say(`cache section written to ${path.relative(process.cwd(), OUT)} (raw figures: ${path.relative(process.cwd(), OUT.replace(/\.md$/, '') + '-cache.json')})`);
 	} else if (OUT && PACING_ONLY) {
 		// Only the pacing section changes; its raw figures go beside the others'.
+		// The pacing section alone: `text` also carries the queue-mode section, which stays where it is.
 		const before = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
-		fs.writeFileSync(OUT, pacing.spliceSection(before, text));
+		fs.writeFileSync(OUT, pacing.spliceSection(before, pacing.renderPacing(data)));
 		fs.writeFileSync(OUT.replace(/\.md$/, '') + '-pacing.json', JSON.stringify(data, null, 1) + '\n');
 		say(`pacing section written to ${path.relative(process.cwd(), OUT)}`);
 	} else if (OUT) {
