@@ -68,7 +68,7 @@ function contenders(W, urls) {
  * @param {number} [requests]
  */
 async function gateCost(requests = 100_000) {
-	const { RateGate } = require('../dist/nodes/Flextell/transport/rate-gate.js');
+	const { RateGate } = require('../dist/nodes/shared/transport/rate-gate.js');
 	let best = Infinity;
 	for (let round = 0; round < 2; round++) {
 		const gate = new RateGate();

@@ -14,15 +14,10 @@ import { requestProperties } from './FlextellDescription';
 import type { ItemRequest } from './parameters';
 import { readConcurrency, readItemList, readItemRequest } from './parameters';
 import { reportRateLimitCost } from './rate-limit-hint';
-import { asNodeError, errorItem } from './transport/errors';
-import type { PaginationConfig } from './transport/pagination';
-import { listPages, pageRecords } from './transport/pagination';
-import { CACHE_LIMITS } from './transport/cache';
-import { callWithCache } from './transport/cached-call';
-import type { RequestContext } from './transport/request';
-import { CREDENTIAL_TYPE } from './transport/request';
-import type { SuccessResponse } from './transport/response';
-import { payloadToItems, shapeOutput } from './transport/response';
+import type { PaginationConfig, RequestContext, SuccessResponse } from '../shared/transport';
+import { asNodeError, CREDENTIAL_TYPE, errorItem, listPages, pageRecords, payloadToItems, shapeOutput } from '../shared/transport';
+import { CACHE_LIMITS } from './cache';
+import { callWithCache } from './cached-call';
 
 export class Flextell implements INodeType {
 	description: INodeTypeDescription = {

@@ -7,7 +7,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { WholeNumberSpec } from '../shared/descriptions';
 import { paginationOptions, queryParametersProperty, requestOptions, wholeNumberOption } from '../shared/descriptions';
-import { CACHE_LIMITS } from './transport/cache';
+import { CACHE_LIMITS } from './cache';
 
 const bodyMethods = ['POST', 'PUT', 'PATCH'];
 

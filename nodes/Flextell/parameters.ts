@@ -7,8 +7,7 @@ import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import type { Fail, PaginationOptionValues, Parameters, RequestSetup } from '../shared/parameters';
 import { bounded, readPagination, readRequest } from '../shared/parameters';
 import { CONCURRENCY, DEFAULT_LIMIT } from './FlextellDescription';
-import type { PaginationConfig } from './transport/pagination';
-import type { HttpMethod } from './transport/retry-policy';
+import type { HttpMethod, PaginationConfig } from '../shared/transport';
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 

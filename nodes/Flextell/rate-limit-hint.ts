@@ -1,6 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { describeRateLimitCost, takeRateLimitCost } from './transport/rate-limit-cost';
+import { describeRateLimitCost, takeRateLimitCost } from '../shared/transport';
 
 /**
  * Tells the user what the rate limit cost this run, where they look: an execution hint on the

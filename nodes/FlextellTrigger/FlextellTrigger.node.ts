@@ -9,11 +9,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import type { PaginationConfig } from '../Flextell/transport/pagination';
-import { listPages } from '../Flextell/transport/pagination';
-import type { CallPolicy } from '../Flextell/transport/request';
-import { CREDENTIAL_TYPE } from '../Flextell/transport/request';
-import { payloadToItems } from '../Flextell/transport/response';
+import type { CallPolicy, PaginationConfig } from '../shared/transport';
+import { CREDENTIAL_TYPE, listPages, payloadToItems } from '../shared/transport';
 import { paginationOptions, queryParametersProperty, requestOptions } from '../shared/descriptions';
 import type { Fail, PaginationOptionValues, RequestSetup } from '../shared/parameters';
 import { pagingAdvice, pollParameters, readPagination, readRequest } from '../shared/parameters';

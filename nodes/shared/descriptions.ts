@@ -9,7 +9,7 @@
  */
 import type { INodeProperties } from 'n8n-workflow';
 
-import type { PaginationConfig, PaginationMode } from '../Flextell/transport/pagination';
+import type { PaginationConfig, PaginationMode } from './transport';
 
 /** A repeatable list of name/value pairs, read as `{ [entry]: [{ name, value }] }`. */
 function nameValuePairs(entry: string, entryDisplayName: string) {

@@ -13,14 +13,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { PaginationConfig, PaginationMode, PagingProblem } from '../Flextell/transport/pagination';
-import { PAGINATION_MODES } from '../Flextell/transport/pagination';
-import { gateKey } from '../Flextell/transport/rate-gate';
-import type { CallPolicy, FlextellCall } from '../Flextell/transport/request';
-import { CREDENTIAL_TYPE } from '../Flextell/transport/request';
-import type { HttpMethod } from '../Flextell/transport/retry-policy';
-import type { ApiPrefix } from '../Flextell/transport/url';
-import { buildRequestUrl, resolveApiPrefix, UrlRuleError } from '../Flextell/transport/url';
+import type { ApiPrefix, CallPolicy, FlextellCall, HttpMethod, PaginationConfig, PaginationMode, PagingProblem } from './transport';
+import { buildRequestUrl, CREDENTIAL_TYPE, gateKey, PAGINATION_MODES, resolveApiPrefix, UrlRuleError } from './transport';
 import type { WholeNumberSpec } from './descriptions';
 import { NUMBERS, PAGINATION_DEFAULTS } from './descriptions';
 

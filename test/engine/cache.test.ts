@@ -5,7 +5,7 @@
  */
 import type { INodeParameters } from 'n8n-workflow';
 
-import { CACHE_LIMITS, resetCache } from '../../nodes/Flextell/transport/cache';
+import { CACHE_LIMITS, resetCache } from '../../nodes/Flextell/cache';
 import { runNode } from './harness';
 import { makePoller } from './poll-harness';
 import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';

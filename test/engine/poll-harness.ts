@@ -22,7 +22,7 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
-import { rateGates } from '../../nodes/Flextell/transport/rate-gate';
+import { rateGates } from '../../nodes/shared/transport/rate-gate';
 import { FlextellTrigger } from '../../nodes/FlextellTrigger/FlextellTrigger.node';
 import { resetPollLocks } from '../../nodes/FlextellTrigger/poll-lock';
 import type { MemoryCredentialsHelper } from './harness';

@@ -1,5 +1,5 @@
 /** Behaviours 4 and 6: 429 handling, the shared gate, and cancellation while waiting. */
-import { gateKey, rateGates } from '../../nodes/Flextell/transport/rate-gate';
+import { gateKey, rateGates } from '../../nodes/shared/transport/rate-gate';
 import { runNode, startNode } from './harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 

@@ -2,7 +2,7 @@
  * A sandbox per test file, on the certificate `npm test` made and told Node to trust
  * (NODE_EXTRA_CA_CERTS), plus a credential connected to it.
  */
-import { rateGates } from '../../nodes/Flextell/transport/rate-gate';
+import { rateGates } from '../../nodes/shared/transport/rate-gate';
 import { flextellCredential, MemoryCredentialsHelper } from './harness';
 import * as sandboxLib from '../../scripts/lib/sandbox';
 

@@ -4,7 +4,7 @@
  * an error naming the item and the field, or is sent harmlessly encoded; and a server that is not
  * the trusted Flextell host never gets a request.
  */
-import { resolveApiPrefix } from '../../nodes/Flextell/transport/url';
+import { resolveApiPrefix } from '../../nodes/shared/transport/url';
 import { runNode } from './harness';
 import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';
 import type { Sandbox } from './sandbox-fixture';

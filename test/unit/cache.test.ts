@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import type { CacheEntry } from '../../nodes/Flextell/transport/cache';
+import type { CacheEntry } from '../../nodes/Flextell/cache';
 import {
 	conditionalHeaders,
 	entryBytes,
@@ -13,8 +13,8 @@ import {
 	utf8Length,
 	validatorsOf,
 	writeAffects,
-} from '../../nodes/Flextell/transport/cache';
-import { gateKey } from '../../nodes/Flextell/transport/rate-gate';
+} from '../../nodes/Flextell/cache';
+import { gateKey } from '../../nodes/shared/transport/rate-gate';
 
 const URL_A = 'https://flextell.test/api/v0.0.1/contacts/obj_1';
 const scopeA = gateKey('https://flextell.test/api', 'cred-1');

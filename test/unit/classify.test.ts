@@ -1,4 +1,4 @@
-import { classify } from '../../nodes/Flextell/transport/attempt';
+import { classify } from '../../nodes/shared/transport/attempt';
 
 /** What n8n throws from httpRequestWithAuthentication, as 2.x and 1.x shape it. */
 describe('classify', () => {

@@ -5,8 +5,8 @@ import {
 	describeRetryAfterTooLong,
 	errorItem,
 	redact,
-} from '../../nodes/Flextell/transport/errors';
-import { parseBody } from '../../nodes/Flextell/transport/response';
+} from '../../nodes/shared/transport/errors';
+import { parseBody } from '../../nodes/shared/transport/response';
 
 const get = { method: 'GET', urlPath: '/api/v0.0.1/contacts/obj_9', retriesDone: 0 };
 const flextell = (error: string, message: string) => parseBody(JSON.stringify({ error, message }), 'application/json');

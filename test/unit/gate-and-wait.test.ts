@@ -1,5 +1,5 @@
-import { GateRegistry, gateKey, RateGate } from '../../nodes/Flextell/transport/rate-gate';
-import { waitFor } from '../../nodes/Flextell/transport/wait';
+import { GateRegistry, gateKey, RateGate } from '../../nodes/shared/transport/rate-gate';
+import { waitFor } from '../../nodes/shared/transport/wait';
 
 describe('rate gate', () => {
 	const succeeded = { rateLimited: false, succeeded: true };

@@ -1,7 +1,7 @@
-import { LimitEstimator, paddedWindow, wholeSecondsWithin } from '../../nodes/Flextell/transport/limit-estimator';
-import { RateGate } from '../../nodes/Flextell/transport/rate-gate';
-import { parseReset, parseSfList, readAllowance } from '../../nodes/Flextell/transport/rate-limit-headers';
-import { describeRateLimitCost, RateLimitCost } from '../../nodes/Flextell/transport/rate-limit-cost';
+import { LimitEstimator, paddedWindow, wholeSecondsWithin } from '../../nodes/shared/transport/limit-estimator';
+import { RateGate } from '../../nodes/shared/transport/rate-gate';
+import { parseReset, parseSfList, readAllowance } from '../../nodes/shared/transport/rate-limit-headers';
+import { describeRateLimitCost, RateLimitCost } from '../../nodes/shared/transport/rate-limit-cost';
 
 const NOW = Date.parse('2026-04-08T10:00:00Z');
 const EPOCH_NOW = NOW / 1000;

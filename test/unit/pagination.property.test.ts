@@ -8,10 +8,10 @@ import fc from 'fast-check';
 import type { IDataObject, IHttpRequestOptions, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { PaginationConfig, PaginationMode } from '../../nodes/Flextell/transport/pagination';
-import { listPages } from '../../nodes/Flextell/transport/pagination';
-import type { RequestContext } from '../../nodes/Flextell/transport/request';
-import { resolveApiPrefix } from '../../nodes/Flextell/transport/url';
+import type { PaginationConfig, PaginationMode } from '../../nodes/shared/transport/pagination';
+import { listPages } from '../../nodes/shared/transport/pagination';
+import type { RequestContext } from '../../nodes/shared/transport/types';
+import { resolveApiPrefix } from '../../nodes/shared/transport/url';
 import { PAGINATION_DEFAULTS } from '../../nodes/shared/descriptions';
 import { check } from './property-config';
 

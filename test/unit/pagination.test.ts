@@ -1,5 +1,5 @@
 import { mapConcurrent } from '../../nodes/Flextell/concurrency';
-import type { PaginationConfig, PagingState } from '../../nodes/Flextell/transport/pagination';
+import type { PaginationConfig, PagingState } from '../../nodes/shared/transport/pagination';
 import {
 	nextCursorOf,
 	nextLinkOf,
@@ -8,7 +8,7 @@ import {
 	parseLinkHeader,
 	planNext,
 	readField,
-} from '../../nodes/Flextell/transport/pagination';
+} from '../../nodes/shared/transport/pagination';
 import { readConcurrency } from '../../nodes/Flextell/parameters';
 import { PAGINATION_DEFAULTS } from '../../nodes/shared/descriptions';
 import { readPagination } from '../../nodes/shared/parameters';

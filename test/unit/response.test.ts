@@ -1,4 +1,4 @@
-import { parseBody, plainHeaders, shapeOutput, unwrapData } from '../../nodes/Flextell/transport/response';
+import { parseBody, plainHeaders, shapeOutput, unwrapData } from '../../nodes/shared/transport/response';
 
 const opts = { splitIntoItems: true, fullResponse: false };
 const json = (value: unknown) => ({ statusCode: 200, headers: {}, body: { kind: 'json' as const, value } });

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 
-import { decideRetry, parseRetryAfter, RETRY_AFTER_CAP_MS } from '../../nodes/Flextell/transport/retry-policy';
+import { decideRetry, parseRetryAfter, RETRY_AFTER_CAP_MS } from '../../nodes/shared/transport/retry-policy';
 import { check } from './property-config';
 
 const NOW = Date.UTC(2026, 10, 29, 4, 0, 0);

@@ -3,7 +3,7 @@ import {
 	decideRetry,
 	isIdempotent,
 	parseRetryAfter,
-} from '../../nodes/Flextell/transport/retry-policy';
+} from '../../nodes/shared/transport/retry-policy';
 
 const NOW = Date.parse('2026-04-08T10:00:00Z');
 

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 
-import type { ApiPrefix } from '../../nodes/Flextell/transport/url';
-import { buildRequestUrl, resolveApiPrefix, resolveWithinPrefix, UrlRuleError } from '../../nodes/Flextell/transport/url';
+import type { ApiPrefix } from '../../nodes/shared/transport/url';
+import { buildRequestUrl, resolveApiPrefix, resolveWithinPrefix, UrlRuleError } from '../../nodes/shared/transport/url';
 import { check } from './property-config';
 
 /** Pieces that matter to URL parsing, mixed with arbitrary text. */

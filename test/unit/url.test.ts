@@ -1,4 +1,4 @@
-import { buildRequestUrl, resolveApiPrefix, resolveWithinPrefix, UrlRuleError } from '../../nodes/Flextell/transport/url';
+import { buildRequestUrl, resolveApiPrefix, resolveWithinPrefix, UrlRuleError } from '../../nodes/shared/transport/url';
 
 const prefix = resolveApiPrefix('https://dev.flextell.ai/api', 'v0.0.1');
 

@@ -33,11 +33,8 @@ import {
 	responseStore,
 	validatorsOf,
 } from './cache';
-import { asNodeError } from './errors';
-import type { CallPolicy, FlextellCall, RequestContext } from './request';
-import { callFlextell } from './request';
-import type { SuccessResponse } from './response';
-import { isPlainObject } from './response';
+import type { CallPolicy, FlextellCall, RequestContext, SuccessResponse } from '../shared/transport';
+import { asNodeError, callFlextell, isPlainObject } from '../shared/transport';
 
 export interface CacheOptions {
 	/** The API prefix's path (`/api/v0.0.1/`): what follows it names the resource. */

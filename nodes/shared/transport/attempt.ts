@@ -8,9 +8,8 @@ import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { isTlsCertificateCode } from './errors';
 import type { ParsedBody } from './response';
 import { discardBody, headerValue, isErrorEnvelope, isPlainObject, parseBody, plainHeaders, readBody } from './response';
-import type { FlextellCall, RequestContext } from './request';
-
-export const CREDENTIAL_TYPE = 'flextellOAuth2Api';
+import type { FlextellCall, RequestContext } from './types';
+import { CREDENTIAL_TYPE } from './types';
 
 /** How one attempt went. 2xx answers keep any body; the caller decides what a bad body means. */
 export type Outcome =

@@ -185,3 +185,8 @@ function assertWithinPrefix(url: URL, prefix: ApiPrefix, field: 'path' | 'nextLi
 		);
 	}
 }
+
+/** The path of an absolute URL, for messages and logs (never its query: it may hold values). */
+export function pathOf(url: string): string {
+	return new URL(url).pathname;
+}

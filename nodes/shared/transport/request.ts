@@ -7,7 +7,7 @@
  * All HTTP goes through `httpRequestWithAuthentication`, so n8n signs the request with the OAuth2
  * token, refreshes it on a 401, and applies its proxy and TLS settings.
  */
-import type { IDataObject, IHttpRequestOptions, INode, Logger } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Failure, Outcome } from './attempt';
@@ -27,54 +27,11 @@ import { rateLimitCostOf } from './rate-limit-cost';
 import { readAllowance } from './rate-limit-headers';
 import type { SuccessResponse } from './response';
 import { headerValue, isPlainObject } from './response';
-import type { AttemptFailure, HttpMethod } from './retry-policy';
+import type { AttemptFailure } from './retry-policy';
 import { backoffDelay, decideRetry, parseRetryAfter } from './retry-policy';
+import type { CallDeadline, CallPolicy, FlextellCall, RequestContext } from './types';
+import { pathOf } from './url';
 import { waitFor } from './wait';
-
-export { CREDENTIAL_TYPE } from './attempt';
-
-/** The parts of n8n's execute / poll contexts this module uses. */
-export interface RequestContext {
-	getNode(): INode;
-	helpers: {
-		httpRequestWithAuthentication(credentialsType: string, requestOptions: IHttpRequestOptions): Promise<unknown>;
-	};
-	logger?: Pick<Logger, 'info'>;
-	getExecutionCancelSignal?(): AbortSignal | undefined;
-}
-
-export interface FlextellCall {
-	method: HttpMethod;
-	/** Absolute URL, already checked by `buildRequestUrl` / `resolveWithinPrefix`. */
-	url: string;
-	qs?: IDataObject;
-	/** JSON-serialisable body, sent as `application/json`. */
-	body?: unknown;
-	headers?: Record<string, string>;
-}
-
-export interface CallPolicy {
-	itemIndex: number;
-	gateKey: string;
-	timeoutMs: number;
-	maxRetries: number;
-	maxWaitSeconds: number;
-	/** Values that must never appear in an error (e.g. the stored tokens). */
-	secrets?: ReadonlyArray<string | undefined>;
-	/** When the whole call (attempts, waits, retries) must be over; none: only the limits above. */
-	deadline?: CallDeadline;
-}
-
-/**
- * A moment the call must not run past, e.g. a trigger poll's time budget. Each attempt's timeout
- * is cut to the time left, and a wait that would end after it fails at once with `error(what)`:
- * the caller words the error, this module only says what did not fit.
- */
-export interface CallDeadline {
-	/** Epoch ms. */
-	at: number;
-	error(what: string): Error;
-}
 
 export async function callFlextell(ctx: RequestContext, call: FlextellCall, policy: CallPolicy): Promise<SuccessResponse> {
 	const signal = ctx.getExecutionCancelSignal?.();
@@ -237,9 +194,4 @@ function withItemIndex(error: unknown, itemIndex: number): unknown {
 	const context = (error as { context?: IDataObject })?.context;
 	if (isPlainObject(context) && context.itemIndex === undefined) context.itemIndex = itemIndex;
 	return error;
-}
-
-export function pathOf(url: string): string {
-	const parsed = new URL(url);
-	return parsed.pathname;
 }

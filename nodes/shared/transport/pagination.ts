@@ -21,12 +21,12 @@
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { CallPolicy, FlextellCall, RequestContext } from './request';
-import { callFlextell, pathOf } from './request';
+import type { CallPolicy, FlextellCall, RequestContext } from './types';
+import { callFlextell } from './request';
 import type { SuccessResponse } from './response';
 import { headerValue, isPlainObject, unwrapData } from './response';
 import type { ApiPrefix } from './url';
-import { resolveWithinPrefix, UrlRuleError } from './url';
+import { pathOf, resolveWithinPrefix, UrlRuleError } from './url';
 
 export type PaginationMode = 'cursor' | 'page' | 'link' | 'off';
 

@@ -1,0 +1,17 @@
+/**
+ * The transport's face: everything the Flextell node, the Flextell Trigger and their shared
+ * parameter code call. Modules outside this folder import from here, never from a module inside it.
+ */
+export type { CallDeadline, CallPolicy, FlextellCall, RequestContext } from './types';
+export { CREDENTIAL_TYPE } from './types';
+export { callFlextell } from './request';
+export { asNodeError, errorItem } from './errors';
+export type { PaginationConfig, PaginationMode, PagingProblem } from './pagination';
+export { listPages, pageRecords, PAGINATION_MODES } from './pagination';
+export { gateKey } from './rate-gate';
+export { describeRateLimitCost, takeRateLimitCost } from './rate-limit-cost';
+export type { SuccessResponse } from './response';
+export { isPlainObject, payloadToItems, shapeOutput } from './response';
+export type { HttpMethod } from './retry-policy';
+export type { ApiPrefix } from './url';
+export { buildRequestUrl, resolveApiPrefix, UrlRuleError } from './url';
