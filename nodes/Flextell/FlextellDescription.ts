@@ -8,6 +8,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import type { WholeNumberSpec } from '../shared/descriptions';
 import { paginationOptions, queryParametersProperty, requestOptions, wholeNumberOption } from '../shared/descriptions';
 import { CACHE_LIMITS } from './cache';
+import { DEFAULT_MAX_CHARACTERS } from './tool-answer';
 
 const bodyMethods = ['POST', 'PUT', 'PATCH'];
 
@@ -44,6 +45,56 @@ export const CONCURRENCY = {
 	max: 16,
 	description: 'How many input items to process at the same time. Output order stays the same, and all requests share one rate limit: after a 429 none is sent before Retry-After.',
 } as const satisfies WholeNumberSpec;
+
+/**
+ * What the model reads about the tool when the node runs as an AI Agent's tool (n8n's Tool
+ * Description field starts from it; the user can replace it there).
+ */
+export const TOOL_DESCRIPTION = [
+	'Calls the Flextell REST API (the records of a Flextell account, such as contacts and tickets) and returns its JSON answer.',
+	'The path is relative to the API version, never a full URL: a collection such as "contacts" lists its records, "contacts/<id>" is one record (ids look like obj_abc123).',
+	'Query parameters filter and page lists (e.g. status=open, limit=20, cursor=<next_cursor>). A body, for creating or changing a record, is a JSON object such as {"name": "Ada"}.',
+	'A list comes back as {"shown", "total", "more", "records": [...]}, bounded in size; when records were left out, "note" says how many were shown of how many and how to narrow (a filter, a smaller limit, one record by id) or continue (a cursor).',
+	'One record comes back as itself. A failed call returns {"error": {"status", "code", "message", "hint", "next_step", "request"}}: follow next_step, e.g. fix the path or the field named, and call again.',
+	"Flextell's rate limits are waited out by the tool: do not retry because of them.",
+].join(' ');
+
+/** Options that exist only when the node is an AI Agent's tool (n8n shows them for the tool variant). */
+const toolOptionsProperty: INodeProperties = {
+	displayName: 'Answer for the Model',
+	name: 'toolOptions',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	displayOptions: { show: { '@tool': [true] } },
+	options: [
+		{
+			displayName: 'Drop Fields',
+			name: 'dropFields',
+			type: 'string',
+			default: '',
+			placeholder: 'notes, address.geo',
+			description: 'Fields left out of every record the model receives, separated by commas; dots reach deeper (address.city)',
+		},
+		{
+			displayName: 'Keep Only Fields',
+			name: 'keepFields',
+			type: 'string',
+			default: '',
+			placeholder: 'id, name, email',
+			description: 'If set, the model receives only these fields of each record, separated by commas; dots reach deeper (address.city)',
+		},
+		{
+			displayName: 'Max Characters',
+			name: 'maxCharacters',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: DEFAULT_MAX_CHARACTERS,
+			description:
+				'The most characters one answer hands the model (0 = no bound). A list is cut at whole records and a note says how many were shown of how many.',
+		},
+	],
+};
 
 /** What Limit left empty means (its default, shown in the editor). */
 export const DEFAULT_LIMIT = limitProperty.default;
@@ -84,6 +135,7 @@ export const requestProperties: INodeProperties[] = [
 		description: 'The request body as JSON. Expressions are allowed; to send the whole input item, use an expression with JSON.stringify.',
 	},
 	...listProperties,
+	toolOptionsProperty,
 	{
 		displayName: 'Options',
 		name: 'options',
