@@ -314,14 +314,28 @@ describe('the gate and the server allowance', () => {
 });
 
 describe('what the limit cost', () => {
-	it('counts overlapping waits once and gives the advice when waiting was a large share', () => {
+	it('counts overlapping waits once; a short hold says only what it held, even when it was most of a short run', () => {
 		const cost = new RateLimitCost();
 		expect(describeRateLimitCost(cost, 1000)).toBeUndefined();
 		cost.waited(0, 4000);
 		cost.waited(1000, 5000);
 		cost.rateLimited();
 		expect(cost.waitedMs).toBe(5000);
-		expect(describeRateLimitCost(cost, 10_000)).toMatch(/^Flextell's rate limit held requests for 5\.0 s of this run \(50 %\), 2 holds, 1 × HTTP 429\. .*higher tier/);
-		expect(describeRateLimitCost(cost, 100_000)).not.toMatch(/higher tier/);
+		expect(describeRateLimitCost(cost, 10_000)).toBe("Flextell's rate limit held requests for 5.0 s of this run (50 %), 2 holds, 1 × HTTP 429.");
+		// example 04 of the demo run right after 03: 0.4 s of a 0.45 s run
+		const brief = new RateLimitCost();
+		brief.waited(0, 400);
+		expect(describeRateLimitCost(brief, 450)).toBe("Flextell's rate limit held requests for 0.4 s of this run (89 %), 1 hold, 0 × HTTP 429.");
+	});
+
+	it('gives the advice only when waiting was both long (20 s or more) and a large share of the run', () => {
+		const cost = new RateLimitCost();
+		cost.waited(0, 24_000);
+		cost.waited(1000, 25_000);
+		expect(describeRateLimitCost(cost, 50_000)).toMatch(/^Flextell's rate limit held requests for 25\.0 s of this run \(50 %\), 2 holds, 0 × HTTP 429\. .*send fewer requests.*higher tier/);
+		expect(describeRateLimitCost(cost, 200_000)).not.toMatch(/higher tier|fewer requests/); // 12.5 %: long, but a small share
+		const justShort = new RateLimitCost();
+		justShort.waited(0, 19_900);
+		expect(describeRateLimitCost(justShort, 20_000)).not.toMatch(/higher tier|fewer requests/);
 	});
 });

@@ -158,8 +158,13 @@ export function takeRateLimitCost(ctx: object): RateLimitCost {
 	return cost;
 }
 
-/** A run that spent at least this share of its time waiting gets the seed's advice. */
+/**
+ * A run that spent at least this share of its time waiting, and at least LONG_WAIT_MS in all, gets
+ * the advice of Flextell's API documentation (send fewer requests, or ask for a higher tier). A
+ * short hold — a few hundred ms of a one-second run is a large share — says only what it held.
+ */
 export const LARGE_SHARE = 0.25;
+export const LONG_WAIT_MS = 20_000;
 
 /**
  * The hint for a run that the rate limit slowed down, or undefined when it did not. `runMs` is the
@@ -177,7 +182,7 @@ export function describeRateLimitCost(cost: RateLimitCost, runMs: number): strin
 	let text = `${parts.join(', ')}.`;
 	const held = HELD_BY.filter((by) => cost.heldMs[by] >= 50).map((by) => `${HELD_LABEL[by]} ${(cost.heldMs[by] / 1000).toFixed(1)} s`);
 	if (held.length) text += ` Held by ${held.join(', ')}.`;
-	if (share >= LARGE_SHARE) {
+	if (share >= LARGE_SHARE && cost.waitedMs >= LONG_WAIT_MS) {
 		text +=
 			' To finish faster, send fewer requests (filter or deduplicate the items first, or reuse earlier results),' +
 			' or contact Flextell support about a higher tier if you regularly reach the limit.';
