@@ -29,9 +29,9 @@ async function queueDemo(args) {
 	const port = Number(args.port || process.env.N8N_PORT || 5678);
 	const workers = Number(args.workers || 2);
 	if (args.dir) throw new Error('--dir is not for --queue: the queue demo keeps its data in PostgreSQL, in a temp folder');
-	const { cleanups, stopAll } = stopper(say, 'stopped; temp folders removed.');
+	const { cleanups, finals, stopAll, stopping } = stopper(say, 'stopped; temp folders removed.');
 	const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-demo-queue-'));
-	cleanups.push(async () => fs.rmSync(temp, { recursive: true, force: true }));
+	finals.push(() => fs.rmSync(temp, { recursive: true, force: true }));
 
 	try {
 		if (args.build !== false) {
@@ -76,17 +76,22 @@ async function queueDemo(args) {
 				`  Logs:        ${cluster.dir}/{main,${cluster.workers.map((w) => w.name).join(',')},postgres,redis}.log (temporary)\n\n` +
 				`  Press Ctrl-C to stop.\n`,
 		);
-		process.stdout.write(`DEMO_READY ${JSON.stringify({ url: cluster.url, queue: true, workers, sandbox: sb.url, owner: args.owner === false ? null : n8n.DEMO_OWNER })}\n`);
+		// for scripts and tests: where it runs, and the temp folders that go when it stops
+		const folders = [temp, cluster.dir, path.dirname(sb.certPath)];
+		process.stdout.write(
+			`DEMO_READY ${JSON.stringify({ url: cluster.url, queue: true, workers, sandbox: sb.url, owner: args.owner === false ? null : n8n.DEMO_OWNER, folders, ports: [cluster.postgres.port, cluster.redis.port] })}\n`,
+		);
 		// an n8n process that ends on its own ends the demo
 		const ended = await Promise.race(
 			[cluster.main, ...cluster.workers].map((i) => /** @type {Promise<any>} */ (i.running?.exited).then((x) => ({ name: i.name, ...x }))),
 		);
-		if (!stopping) {
+		if (!stopping()) {
 			const log = [cluster.main, ...cluster.workers].find((i) => i.name === ended.name)?.log() ?? '';
 			say(`${ended.name} exited on its own (code ${ended.code}, signal ${ended.signal}); the end of its log:\n${log.slice(-3000)}`);
 			await stopAll(1);
 		}
 	} catch (e) {
+		if (stopping()) return; // cut short by a stop: not a failure
 		say(`failed: ${e instanceof Error ? e.message : e}`);
 		await stopAll(1);
 	}

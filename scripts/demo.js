@@ -17,7 +17,10 @@
 //    the package is symlinked into <folder>/.n8n/nodes/node_modules/n8n-nodes-flextell, the
 //    credential "Flextell sandbox" (with a fresh token pair) and examples/*.json are imported;
 // 5. starts `n8n start`, sets up the owner account (unless --no-owner), prints the editor URL and
-//    stays up until Ctrl-C (SIGINT/SIGTERM), then stops n8n and the sandbox.
+//    stays up until Ctrl-C, then stops n8n and the sandbox and removes the temp folder. It stops the
+//    same way on SIGINT, SIGTERM or SIGHUP to this process or to the npm running it (package.json
+//    starts it with `exec`, so npm passes its signals straight here), and when the process that
+//    started it ends (scripts/lib/processes.js: stopper).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -28,6 +31,7 @@ const n8n = require('./lib/n8n');
 const { parseArgs } = require('./lib/args');
 const { stopper } = require('./lib/processes');
 const { control, startSandboxChild } = require('./lib/sandbox');
+const { listExamples } = require('./lib/examples');
 
 const OWNER = n8n.DEMO_OWNER;
 const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
@@ -63,9 +67,9 @@ async function main() {
 	fs.mkdirSync(userFolder, { recursive: true });
 	const firstRun = !fs.existsSync(path.join(userFolder, '.flextell-demo-imported'));
 
-	const { cleanups, stopAll } = stopper(say, 'stopped.');
-	// Pushed first, so it runs last: the user folder goes once everything using it has stopped.
-	cleanups.push(async () => {
+	const { cleanups, finals, stopAll, stopping } = stopper(say, keepDir ? 'stopped.' : 'stopped. Its temporary user folder is removed.');
+	// The user folder goes once everything using it has stopped.
+	finals.push(() => {
 		if (!keepDir) fs.rmSync(userFolder, { recursive: true, force: true });
 	});
 
@@ -121,17 +125,22 @@ async function main() {
 			`\n  n8n ${version} with n8n-nodes-flextell is ready (${((Date.now() - t0) / 1000).toFixed(0)} s):\n\n` +
 				`  Editor:      ${url}\n${login}` +
 				`  Credential:  "${CREDENTIAL.name}" (connected to the sandbox at ${sb.baseUrl})\n` +
-				`  Workflows:   ${fs.readdirSync(path.join(n8n.ROOT, 'examples')).filter((f) => f.endsWith('.json')).join(', ')}\n` +
+				`  Workflows:   ${listExamples().map((e) => `\n    ${e.number}  ${e.name}`).join('')}\n` +
+				`               open one and click "Execute workflow", or run it here: npm run example 03 (all: npm run example all)\n` +
 				`  User folder: ${userFolder}${keepDir ? '' : ' (temporary)'}; logs: n8n.log, sandbox.log there\n\n` +
 				`  Press Ctrl-C to stop.\n`,
 		);
-		process.stdout.write(`DEMO_READY ${JSON.stringify({ url, userFolder, sandbox: sb.url, owner: args.owner === false ? null : OWNER })}\n`);
+		// for scripts and tests: where it runs, and the temp folders that go when it stops
+		const folders = [...(keepDir ? [] : [userFolder]), path.dirname(sb.certPath)];
+		process.stdout.write(`DEMO_READY ${JSON.stringify({ url, userFolder, sandbox: sb.url, owner: args.owner === false ? null : OWNER, folders })}\n`);
 		const exit = /** @type {any} */ (await server.exited);
-		if (!stopping) {
+		if (!stopping()) {
 			say(`n8n exited on its own (code ${exit.code}, signal ${exit.signal}); see ${path.join(userFolder, 'n8n.log')}`);
 			await stopAll(1);
 		}
 	} catch (e) {
+		// a step cut short by a stop (Ctrl-C while n8n starts) is not a failure
+		if (stopping()) return;
 		say(`failed: ${e instanceof Error ? e.message : e}`);
 		await stopAll(1);
 	}

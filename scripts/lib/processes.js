@@ -118,20 +118,98 @@ async function waitFor(what, check, o) {
 }
 
 /**
- * How a long-running script stops: `stopAll(code)` runs the cleanups pushed so far, newest first
- * (a failing one is said, not thrown), says `done`, and exits with `code`. Only the first call
- * counts; SIGINT and SIGTERM call it with 0.
+ * The chain of processes this one runs under, as far as it leads to whoever started it: the parent,
+ * and, while that is only a wrapper (npm or npx, or a `sh -c` that runs a command line), its
+ * parent, and so on. Returns [pid, ppid] pairs, this process first; [] where /proc cannot be read.
+ * `npm run demo` gives: node scripts/demo.js → npm (its script starts with `exec`, so no shell in
+ * between) → the user's shell or a test runner.
+ */
+function ancestry() {
+	/** @param {number} pid @returns {{ ppid: number, argv: string[] } | undefined} */
+	const read = (pid) => {
+		try {
+			// /proc/<pid>/stat: "pid (comm) state ppid …" — comm may hold spaces and parentheses
+			const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+			const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+			const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+			return Number.isInteger(ppid) ? { ppid, argv } : undefined;
+		} catch {
+			return undefined;
+		}
+	};
+	/** @param {string[]} argv */
+	const isWrapper = (argv) => {
+		const names = argv.slice(0, 2).map((a) => a.split('/').pop() ?? '');
+		if (names.some((n) => n === 'npm' || n === 'npx' || n === 'npm-cli.js' || n === 'npx-cli.js')) return true;
+		return /^(sh|dash|bash)$/.test(names[0] ?? '') && argv[1] === '-c';
+	};
+	/** @type {[number, number][]} */
+	const chain = [];
+	let pid = process.pid;
+	for (let depth = 0; depth < 6; depth++) {
+		const p = read(pid);
+		if (!p) break;
+		chain.push([pid, p.ppid]);
+		if (p.ppid <= 1) break;
+		const parent = read(p.ppid);
+		if (!parent || !isWrapper(parent.argv)) break;
+		pid = p.ppid;
+	}
+	return chain;
+}
+
+/**
+ * Calls onGone once when the process that started this one ends: this process or a wrapper above it
+ * (see ancestry) gets a new parent (the kernel hands an orphan to init or a subreaper), or a
+ * wrapper is gone. Checked every intervalMs; the timer does not keep the process alive.
+ * Without /proc, only this process's own parent is watched (process.ppid).
+ * @param {() => void} onGone @param {number} [intervalMs]
+ */
+function watchParents(onGone, intervalMs = 1000) {
+	const chain = ancestry();
+	const ownParent = process.ppid;
+	const ppidOf = (/** @type {number} */ pid) => {
+		try {
+			const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+			return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+		} catch {
+			return -1;
+		}
+	};
+	const timer = setInterval(() => {
+		const gone = chain.length ? chain.some(([pid, ppid]) => ppidOf(pid) !== ppid) : process.ppid !== ownParent;
+		if (gone) {
+			clearInterval(timer);
+			onGone();
+		}
+	}, intervalMs);
+	timer.unref();
+	return () => clearInterval(timer);
+}
+
+/**
+ * How a long-running script (the demos) stops: `stopAll(code, why)` runs the cleanups pushed so far,
+ * newest first (a failing one is said, not thrown), then ends every child still registered here
+ * (SIGKILL to its process group) and waits for it, then runs the `finals` (removing temp folders:
+ * nothing can write into them any more), says `done`, and exits with `code`. Only the first call
+ * counts. SIGINT, SIGTERM and SIGHUP (to this process, or forwarded by npm) and the end of the
+ * process that started it (watchParents: a killed npm, a closed terminal, a test runner that died)
+ * all call it with 0: stopping on request is a clean end, not a failure. Output written after the
+ * reader of stdout/stderr has gone is dropped instead of ending the process half-way.
  * @param {(msg: string) => void} say @param {string} done
- * @returns {{ cleanups: (() => Promise<void>)[], stopAll: (code: number) => Promise<void> }}
+ * @returns {{ cleanups: (() => Promise<void>)[], finals: (() => void)[], stopAll: (code: number, why?: string) => Promise<void>, stopping: () => boolean }}
  */
 function stopper(say, done) {
 	/** @type {(() => Promise<void>)[]} */
 	const cleanups = [];
+	/** @type {(() => void)[]} */
+	const finals = [];
 	let stopping = false;
-	const stopAll = async (/** @type {number} */ code) => {
+	for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+	const stopAll = async (/** @type {number} */ code, /** @type {string|undefined} */ why) => {
 		if (stopping) return;
 		stopping = true;
-		say('stopping…');
+		say(why ? `${why}: stopping…` : 'stopping…');
 		for (const c of cleanups.reverse()) {
 			try {
 				await c();
@@ -139,12 +217,30 @@ function stopper(say, done) {
 				say(`cleanup: ${e instanceof Error ? e.message : e}`);
 			}
 		}
+		await killRemaining(5000);
+		for (const f of finals) {
+			try {
+				f();
+			} catch (e) {
+				say(`cleanup: ${e instanceof Error ? e.message : e}`);
+			}
+		}
 		say(done);
 		process.exit(code);
 	};
-	process.on('SIGINT', () => void stopAll(0));
-	process.on('SIGTERM', () => void stopAll(0));
-	return { cleanups, stopAll };
+	for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) process.on(sig, () => void stopAll(0, sig));
+	watchParents(() => void stopAll(0, 'the process that started this one has ended'));
+	return { cleanups, finals, stopAll, stopping: () => stopping };
 }
 
-module.exports = { children, killTree, startProcess, freePort, sleep, waitFor, stopper };
+/** Sends SIGKILL to every registered child (and its process group) and waits up to ms for them to be gone. @param {number} ms */
+async function killRemaining(ms) {
+	const left = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
+	const gone = left.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(undefined) : c.once('exit', r))));
+	for (const c of left) killTree(c, 'SIGKILL');
+	let timer;
+	await Promise.race([Promise.all(gone), new Promise((r) => (timer = setTimeout(r, ms)))]);
+	clearTimeout(timer);
+}
+
+module.exports = { children, killTree, startProcess, freePort, sleep, waitFor, stopper, watchParents, ancestry };

@@ -1,0 +1,196 @@
+// @ts-check
+// The example workflows (examples/*.json) run against a running n8n through its REST API, as the
+// editor's "Execute workflow" button does: log in (POST /rest/login), start a manual run
+// (POST /rest/workflows/<id>/run from the manual trigger), wait for the execution
+// (GET /rest/executions/<id>) and decode its run data (n8n stores it in the 'flatted' form).
+// Used by `npm run example` (scripts/example.js) and the demo's e2e tests; works with n8n 2.x and 1.x.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { sleep } = require('./processes');
+
+const EXAMPLES_DIR = path.resolve(__dirname, '..', '..', 'examples');
+
+/**
+ * @typedef {{ number: string, file: string, id: string, name: string, trigger: string, workflow: any }} Example
+ */
+
+/** The examples in file order: number (the file name's leading digits), file, workflow id and title, manual trigger. @returns {Example[]} */
+function listExamples(dir = EXAMPLES_DIR) {
+	return fs
+		.readdirSync(dir)
+		.filter((f) => /^\d+.*\.json$/.test(f))
+		.sort()
+		.map((file) => {
+			const workflow = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+			const trigger = workflow.nodes.find((/** @type {any} */ n) => n.type === 'n8n-nodes-base.manualTrigger');
+			return { number: /** @type {RegExpMatchArray} */ (file.match(/^\d+/))[0], file, id: workflow.id, name: workflow.name, trigger: trigger?.name ?? '', workflow };
+		});
+}
+
+/**
+ * The examples a user named: a number (`3`, `03`), a file name, a workflow id, or `all`.
+ * @param {string[]} names @returns {Example[]}
+ */
+function pickExamples(names, dir = EXAMPLES_DIR) {
+	const all = listExamples(dir);
+	if (names.includes('all')) return all;
+	return names.map((name) => {
+		const hit = all.find((e) => (/^\d+$/.test(name) && Number(e.number) === Number(name)) || e.file === name || e.file === `${name}.json` || e.id === name);
+		if (!hit) throw new Error(`no example '${name}': choose one of ${all.map((e) => e.number).join(', ')} or all`);
+		return hit;
+	});
+}
+
+/**
+ * Revives n8n's 'flatted' form: a JSON array whose first entry is the value; every string inside
+ * an object or array is the index (in decimal) of its entry in the array.
+ * @param {string} text @returns {any}
+ */
+function unflatten(text) {
+	const table = JSON.parse(text);
+	const done = new Map();
+	/** @param {number} i */
+	const revive = (i) => {
+		if (done.has(i)) return done.get(i);
+		const v = table[i];
+		if (v === null || typeof v !== 'object') {
+			done.set(i, v);
+			return v;
+		}
+		const out = Array.isArray(v) ? [] : /** @type {Record<string, any>} */ ({});
+		done.set(i, out);
+		for (const [k, x] of Object.entries(v)) /** @type {any} */ (out)[k] = typeof x === 'string' ? revive(Number(x)) : x;
+		return out;
+	};
+	return revive(0);
+}
+
+/**
+ * Logs in to n8n (the owner account the demo sets up) and returns headers for the REST calls.
+ * @param {string} base e.g. http://127.0.0.1:5678 @param {{ email: string, password: string }} user
+ * @returns {Promise<Record<string,string>>}
+ */
+async function login(base, user) {
+	const browserId = 'flextell-examples';
+	const res = await fetch(`${base}/rest/login`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'browser-id': browserId },
+		body: JSON.stringify({ email: user.email, emailOrLdapLoginId: user.email, password: user.password }),
+		signal: AbortSignal.timeout(30_000),
+	});
+	if (!res.ok) throw new Error(`logging in to ${base} as ${user.email} failed: ${res.status} ${(await res.text()).slice(0, 300)}`);
+	const cookie = (res.headers.getSetCookie?.() ?? [])
+		.map((c) => c.split(';')[0])
+		.filter((c) => c.startsWith('n8n-auth='))
+		.join('; ');
+	return { cookie, 'browser-id': browserId };
+}
+
+/**
+ * One REST call; the answer's `data`. @param {string} base @param {Record<string,string>} headers
+ * @param {string} method @param {string} url @param {unknown} [body]
+ */
+async function rest(base, headers, method, url, body) {
+	const res = await fetch(`${base}${url}`, {
+		method,
+		headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+		body: body === undefined ? undefined : JSON.stringify(body),
+		signal: AbortSignal.timeout(30_000),
+	});
+	const text = await res.text();
+	if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 500)}`);
+	return JSON.parse(text).data;
+}
+
+/**
+ * @typedef {{ name: string, startTime: number, ms: number, outputs: any[][], error?: string, hints: string[] }} NodeRun
+ * @typedef {{ example: Example, executionId: string, status: string, ms: number, error?: { message: string, description?: string, node?: string },
+ *             nodes: NodeRun[], leaves: string[], items: (node: string, output?: number) => any[] }} ExampleRun
+ */
+
+/**
+ * Runs one example in a running n8n from its manual trigger and waits for the execution to end.
+ * @param {string} base @param {Record<string,string>} headers from login() @param {Example} example
+ * @param {{ timeoutMs?: number }} [o] @returns {Promise<ExampleRun>}
+ */
+async function runExample(base, headers, example, o = {}) {
+	const t0 = Date.now();
+	const workflowData = await rest(base, headers, 'GET', `/rest/workflows/${example.id}`);
+	// n8n 2.x reads triggerToStartFrom (and ignores workflowData); n8n 1.x needs workflowData too
+	const started = await rest(base, headers, 'POST', `/rest/workflows/${example.id}/run`, { workflowData, triggerToStartFrom: { name: example.trigger } });
+	if (!started?.executionId) throw new Error(`n8n did not start ${example.file}: ${JSON.stringify(started).slice(0, 300)}`);
+	const executionId = String(started.executionId);
+	const deadline = Date.now() + (o.timeoutMs ?? 180_000);
+	let exec;
+	for (;;) {
+		exec = await rest(base, headers, 'GET', `/rest/executions/${executionId}`);
+		if (exec && !['new', 'running', 'waiting'].includes(exec.status) && (exec.finished || exec.stoppedAt)) break;
+		if (Date.now() > deadline) throw new Error(`execution ${executionId} of ${example.file} still ${exec?.status} after ${o.timeoutMs ?? 180_000} ms`);
+		await sleep(300);
+	}
+	const data = typeof exec.data === 'string' ? unflatten(exec.data) : exec.data;
+	const runData = data?.resultData?.runData ?? {};
+	/** @type {NodeRun[]} */
+	const nodes = Object.entries(runData)
+		.map(([name, runs]) => ({
+			name,
+			startTime: runs[0]?.startTime ?? 0,
+			ms: runs.reduce((/** @type {number} */ s, /** @type {any} */ r) => s + (r.executionTime ?? 0), 0),
+			outputs: (runs[0]?.data?.main ?? []).map((/** @type {any[]|null} */ out, /** @type {number} */ i) =>
+				runs.flatMap((/** @type {any} */ r) => (r?.data?.main?.[i] ?? []).map((/** @type {any} */ x) => x.json)),
+			),
+			error: runs.find((/** @type {any} */ r) => r.error)?.error?.message,
+			hints: runs.flatMap((/** @type {any} */ r) => (r.hints ?? []).map((/** @type {any} */ h) => String(h.message ?? h))),
+		}))
+		.sort((a, b) => a.startTime - b.startTime);
+	// the nodes whose items went nowhere further: what the run produced
+	const connections = example.workflow.connections ?? {};
+	const ran = new Set(nodes.map((n) => n.name));
+	const leaves = nodes
+		.filter((n) => {
+			const targets = Object.values(connections[n.name] ?? {}).flat(2).map((/** @type {any} */ c) => c?.node);
+			return !targets.some((t) => ran.has(t));
+		})
+		.map((n) => n.name);
+	const err = data?.resultData?.error;
+	return {
+		example,
+		executionId,
+		status: exec.status ?? (exec.finished ? 'success' : 'error'),
+		ms: Date.now() - t0,
+		error: err ? { message: String(err.message ?? err), description: err.description ?? undefined, node: err.node?.name } : undefined,
+		nodes,
+		leaves,
+		items: (node, output = 0) => nodes.find((n) => n.name === node)?.outputs[output] ?? [],
+	};
+}
+
+/**
+ * A run as text: status and time, each node with its item count per output, the node hints, and the
+ * items of the last nodes (at most maxItems each, one JSON line per item).
+ * @param {ExampleRun} r @param {{ maxItems?: number }} [o]
+ */
+function describeRun(r, o = {}) {
+	const max = o.maxItems ?? 5;
+	const lines = [`${r.example.number} "${r.example.name}": ${r.status} in ${(r.ms / 1000).toFixed(1)} s (execution ${r.executionId})`];
+	const outputName = (/** @type {number} */ i, /** @type {number} */ n) => (n > 1 ? (i === n - 1 ? ' (error output)' : ` (output ${i})`) : '');
+	for (const n of r.nodes) {
+		const counts = n.outputs.map((items, i) => `${items.length} item${items.length === 1 ? '' : 's'}${outputName(i, n.outputs.length)}`).join(', ');
+		lines.push(`  ${n.error ? '✗' : '✓'} ${n.name}: ${counts || 'no output'}${n.error ? ` — ${n.error}` : ''}`);
+		for (const h of n.hints) lines.push(`      hint: ${h}`);
+	}
+	if (r.error) lines.push(`  error${r.error.node ? ` in "${r.error.node}"` : ''}: ${r.error.message}${r.error.description ? ` — ${r.error.description}` : ''}`);
+	for (const leaf of r.leaves) {
+		const node = r.nodes.find((n) => n.name === leaf);
+		node?.outputs.forEach((items, i) => {
+			if (!items.length) return;
+			lines.push(`  ${leaf}${outputName(i, node.outputs.length)}:`);
+			for (const item of items.slice(0, max)) lines.push(`    ${JSON.stringify(item)}`);
+			if (items.length > max) lines.push(`    … and ${items.length - max} more`);
+		});
+	}
+	return lines.join('\n');
+}
+
+module.exports = { EXAMPLES_DIR, listExamples, pickExamples, unflatten, login, runExample, describeRun };
