@@ -15,9 +15,12 @@ import type { ItemRequest } from './parameters';
 import { readConcurrency, readItemList, readItemRequest } from './parameters';
 import { reportRateLimitCost } from './rate-limit-hint';
 import type { PaginationConfig, RequestContext, SuccessResponse } from '../shared/transport';
-import { asNodeError, CREDENTIAL_TYPE, errorItem, listPages, pageRecords, payloadToItems, shapeOutput } from '../shared/transport';
+import { asNodeError, CREDENTIAL_TYPE, errorItem, listPages, pageRecords, payloadToItems, shapeOutput, systemClock } from '../shared/transport';
 import { CACHE_LIMITS } from './cache';
 import { callWithCache } from './cached-call';
+import type { ToolAnswerSettings } from './tool-answer';
+import { DEFAULT_MAX_CHARACTERS, isToolNode, parseFieldList, recordAnswer, toolAnswer } from './tool-answer';
+import { toolErrorResult } from './tool-errors';
 
 export class Flextell implements INodeType {
 	description: INodeTypeDescription = {
@@ -29,6 +32,7 @@ export class Flextell implements INodeType {
 		subtitle: '={{ $parameter["method"] + " " + $parameter["path"] }}',
 		description: 'Call any resource of the Flextell API, with rate limits handled',
 		defaults: { name: 'Flextell' },
+		// n8n also registers it as an AI Agent's tool (flextellTool); see toolDescription and toolOptions.
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
@@ -37,14 +41,16 @@ export class Flextell implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const startedAt = Date.now();
+		const startedAt = systemClock.now();
 		const items = this.getInputData();
 		const credentials: ICredentialDataDecryptedObject = await this.getCredentials(CREDENTIAL_TYPE);
 		const node = nodeParameters(this);
 		const concurrency = items.length > 1 ? readConcurrency(node.get('options.concurrency', 1), node.fail) : 1;
+		const asTool = isToolNode(this.getNode());
 
 		// Up to `concurrency` items in flight; results come back in item order.
 		const perItem = await mapConcurrent(items.length, concurrency, async (itemIndex) => {
+			if (asTool) return [{ json: await runToolItem(this, itemIndex, credentials), pairedItem: { item: itemIndex } }];
 			try {
 				const json = await runItem(this, itemIndex, credentials);
 				return json.map((entry): INodeExecutionData => ({ json: entry, pairedItem: { item: itemIndex } }));
@@ -87,6 +93,73 @@ async function runItem(
 	// A Full Response is always Flextell's own answer: with the cache on, the output says so.
 	if (request.options.fullResponse && cacheSeconds > 0) output[0].fromCache = result.fromCache;
 	return output;
+}
+
+/**
+ * One call made by an AI Agent's model: the answer sized for the model (tool-answer.ts), or, when
+ * it fails, a result the model can act on (tool-errors.ts) instead of an error. n8n would hand the
+ * model only a thrown error's message (2.40.7) or stop the whole execution (1.123.81). A node set
+ * to Settings › On Error › Stop Workflow still throws.
+ */
+async function runToolItem(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
+	const params = itemParameters(ctx, itemIndex);
+	let method = 'GET';
+	let path = '';
+	let sent = false;
+	try {
+		method = String(params.get('method', 'GET')).toUpperCase();
+		path = String(params.get('path', '') ?? '');
+		const settings = readToolSettings(ctx, itemIndex);
+		const request = readItemRequest(params, credentials);
+		if (request.call.body !== undefined && !isJsonObject(request.call.body)) {
+			params.fail(
+				`The body must be a JSON object, such as {"name": "Ada"}; it is ${Array.isArray(request.call.body) ? 'a list' : typeof request.call.body}`,
+				'Field: JSON Body. Flextell creates and changes one record per call, described by a JSON object of its fields.',
+			);
+		}
+		const list = readItemList(params, request);
+		const cacheSeconds = readCacheSeconds(ctx, itemIndex, request);
+		sent = true;
+		const call = { method, path, limit: list && !list.returnAll ? list.limit : undefined, returnAll: list?.returnAll === true };
+		if (list?.returnAll) {
+			// Every record, one per element, then bounded like any list.
+			const records = await collectList(ctx, { ...request, options: { ...request.options, splitIntoItems: true } }, list.pagination);
+			return toolAnswer({ data: records }, undefined, call, settings);
+		}
+		const result = await callWithCache(ctx, request.call, request.policy, {
+			pathPrefix: request.prefix.pathPrefix,
+			cacheSeconds,
+			fullResponse: request.options.fullResponse,
+		});
+		if (request.options.fullResponse) return recordAnswer(shapeOutput(result, request.options)[0], settings.maxCharacters);
+		return toolAnswer(result.body.kind === 'json' ? result.body.value : undefined, result.headers, call, settings);
+	} catch (error) {
+		if (ctx.getNode().onError === 'stopWorkflow' || ctx.getExecutionCancelSignal?.()?.aborted) throw asNodeError(ctx.getNode(), error, itemIndex);
+		return toolErrorResult(error, { method, path, sent }, secretsOf(credentials));
+	}
+}
+
+function readToolSettings(ctx: IExecuteFunctions, itemIndex: number): ToolAnswerSettings {
+	const options = ctx.getNodeParameter('toolOptions', itemIndex, {}) as { maxCharacters?: unknown; keepFields?: unknown; dropFields?: unknown };
+	const raw = options.maxCharacters;
+	const maxCharacters = raw === undefined || raw === null || raw === '' ? DEFAULT_MAX_CHARACTERS : Number(raw);
+	if (!Number.isInteger(maxCharacters) || maxCharacters < 0) {
+		throw new NodeOperationError(ctx.getNode(), `The option Max Characters must be a whole number of at least 0 (item ${itemIndex})`, {
+			itemIndex,
+			description: `Field: Answer for the Model › Max Characters. It is ${String(raw)}.`,
+		});
+	}
+	return { maxCharacters, keep: parseFieldList(options.keepFields), drop: parseFieldList(options.dropFields) };
+}
+
+function isJsonObject(value: unknown): boolean {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The credential's secrets, kept out of anything the model reads. */
+function secretsOf(credentials: ICredentialDataDecryptedObject): string[] {
+	const tokens = (credentials.oauthTokenData ?? {}) as IDataObject;
+	return [tokens.access_token, tokens.refresh_token, credentials.clientSecret].filter((value): value is string => typeof value === 'string' && value !== '');
 }
 
 function readCacheSeconds(ctx: IExecuteFunctions, itemIndex: number, request: ItemRequest): number {

@@ -34,7 +34,7 @@ import {
 	validatorsOf,
 } from './cache';
 import type { CallPolicy, FlextellCall, RequestContext, SuccessResponse } from '../shared/transport';
-import { asNodeError, callFlextell, isPlainObject } from '../shared/transport';
+import { asNodeError, callFlextell, isPlainObject, systemClock } from '../shared/transport';
 
 export interface CacheOptions {
 	/** The API prefix's path (`/api/v0.0.1/`): what follows it names the resource. */
@@ -73,7 +73,7 @@ export async function callWithCache(
 	let expired: CacheEntry | undefined;
 	if (useStore) {
 		const entry = responseStore.get(key);
-		if (entry && isFresh(entry, options.cacheSeconds, Date.now())) return resultOf(entry, true);
+		if (entry && isFresh(entry, options.cacheSeconds, (policy.clock ?? systemClock).now())) return resultOf(entry, true);
 		if (entry && (entry.validators.etag || entry.validators.lastModified)) expired = entry;
 	}
 
@@ -157,7 +157,7 @@ async function send(
 	}
 	const needsText = result.body.kind === 'json' && (request.keepText || flight.waiters > 0);
 	const text = revalidated ? expired?.bodyText : needsText ? JSON.stringify((result.body as { value: unknown }).value) : undefined;
-	return { result, text, revalidated, at: Date.now() };
+	return { result, text, revalidated, at: (policy.clock ?? systemClock).now() };
 }
 
 /**

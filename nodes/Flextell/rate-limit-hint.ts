@@ -1,6 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { describeRateLimitCost, takeRateLimitCost } from '../shared/transport';
+import { describeRateLimitCost, systemClock, takeRateLimitCost } from '../shared/transport';
 
 /**
  * Tells the user what the rate limit cost this run, where they look: an execution hint on the
@@ -8,7 +8,7 @@ import { describeRateLimitCost, takeRateLimitCost } from '../shared/transport';
  * no request was held or rate-limited.
  */
 export function reportRateLimitCost(ctx: IExecuteFunctions, startedAt: number): void {
-	const message = describeRateLimitCost(takeRateLimitCost(ctx), Date.now() - startedAt);
+	const message = describeRateLimitCost(takeRateLimitCost(ctx), systemClock.now() - startedAt);
 	if (message === undefined) return;
 	if (typeof ctx.addExecutionHints === 'function') ctx.addExecutionHints({ message, type: 'info', location: 'outputPane' });
 	else ctx.logger?.info(message, { node: ctx.getNode().name });

@@ -10,7 +10,7 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import type { CallPolicy, PaginationConfig } from '../shared/transport';
-import { CREDENTIAL_TYPE, listPages, payloadToItems } from '../shared/transport';
+import { CREDENTIAL_TYPE, listPages, payloadToItems, systemClock } from '../shared/transport';
 import { paginationOptions, queryParametersProperty, requestOptions } from '../shared/descriptions';
 import type { Fail, PaginationOptionValues, RequestSetup } from '../shared/parameters';
 import { pagingAdvice, pollParameters, readPagination, readRequest } from '../shared/parameters';
@@ -120,7 +120,7 @@ export class FlextellTrigger implements INodeType {
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const startedAt = Date.now();
+		const startedAt = systemClock.now();
 		const credentials = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
 		const setup = readSetup(this, credentials);
 		const { fields } = setup;

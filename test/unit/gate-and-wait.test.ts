@@ -1,5 +1,6 @@
 import { GateRegistry, gateKey, RateGate } from '../../nodes/shared/transport/rate-gate';
-import { waitFor } from '../../nodes/shared/transport/wait';
+import { systemClock } from '../../nodes/shared/transport/clock';
+import { clockReading, VirtualClock } from '../virtual-clock';
 
 describe('rate gate', () => {
 	const succeeded = { rateLimited: false, succeeded: true };
@@ -18,7 +19,7 @@ describe('rate gate', () => {
 
 	it('backs off once per rate-limited round, then lets a single probe through', () => {
 		let now = 0;
-		const gate = new RateGate(() => now);
+		const gate = new RateGate(clockReading(() => now));
 		const step = (level: number) => 1000 * 2 ** level;
 		expect(gate.backOff(0, step)).toBe(1000);
 		// A second 429 of the same round (sent before the first came back) keeps the hold.
@@ -44,19 +45,87 @@ describe('rate gate', () => {
 	});
 });
 
-describe('waitFor', () => {
+describe('the gate wakes requests held by answers in flight', () => {
+	const allowance = (remaining: number, resetAt: number) => ({ remaining, resetAt, style: 'x' as const });
+
+	it('a request held until an answer in flight comes starts when that answer settles, with no polling', async () => {
+		const clock = new VirtualClock(1000);
+		const gate = new RateGate(clock);
+		gate.estimator.rateLimited(0, 1000, 1000); // a 429 just now: no rise of the estimate for a while
+		gate.estimator.estimate = { perWindow: 1, windowMs: 1000 };
+		const first = await gate.pass(10_000);
+		if (first.kind !== 'turn') throw new Error('no turn');
+		// The one place of the window is taken by a request in flight: only its answer says when the next may go.
+		expect(gate.holdOf().delayMs).toBe(Infinity);
+		let second: Awaited<ReturnType<RateGate['pass']>> | undefined;
+		const passing = gate.pass(10_000).then((pass) => (second = pass));
+		await clock.advance(5_000);
+		expect(second).toBeUndefined();
+		expect(clock.sleeps).toHaveLength(1); // one wait, not a look every few milliseconds
+		gate.answered(first.ticket, { rateLimited: false, succeeded: true });
+		// The answer moved the hold to a window after it: the held request waits that long, then goes.
+		await clock.advance(0);
+		expect(second).toBeUndefined();
+		await clock.advance(2_000);
+		await passing;
+		expect(second).toMatchObject({ kind: 'turn' });
+		expect(clock.now() - 6_000).toBeGreaterThanOrEqual(1000);
+	});
+
+	it('the others wait for the request that finds out what a new allowance window allows', async () => {
+		const clock = new VirtualClock(1000);
+		const gate = new RateGate(clock);
+		const first = await gate.pass(10_000);
+		if (first.kind !== 'turn') throw new Error('no turn');
+		gate.answered(first.ticket, { rateLimited: false, succeeded: true, allowance: allowance(0, 2000) }, clock.now());
+		await clock.advance(1000);
+		const scout = await gate.pass(10_000);
+		if (scout.kind !== 'turn') throw new Error('no turn');
+		let other: Awaited<ReturnType<RateGate['pass']>> | undefined;
+		void gate.pass(10_000).then((pass) => (other = pass));
+		await clock.advance(3_000);
+		expect(other).toBeUndefined();
+		gate.answered(scout.ticket, { rateLimited: false, succeeded: true, allowance: allowance(5, 10_000) }, clock.now());
+		await clock.advance(0);
+		expect(other).toMatchObject({ kind: 'turn', waitedMs: 3_000 });
+	});
+
+	it('requests waiting for a probe go when the probe gets through, and a cancelled wait ends at once', async () => {
+		const clock = new VirtualClock(0);
+		const gate = new RateGate(clock);
+		gate.backOff(0, () => 1000);
+		const probing = gate.pass(10_000);
+		await clock.advance(1000);
+		const probe = await probing;
+		expect(probe).toMatchObject({ kind: 'turn', turn: 'probe' });
+		const results: string[] = [];
+		void gate.pass(10_000).then((pass) => results.push(pass.kind));
+		const controller = new AbortController();
+		void gate.pass(10_000, controller.signal).then((pass) => results.push(pass.kind));
+		await clock.advance(500);
+		controller.abort();
+		await clock.advance(0);
+		expect(results).toEqual(['cancelled']);
+		if (probe.kind !== 'turn') throw new Error('no turn');
+		gate.answered(probe.ticket, { rateLimited: false, succeeded: true });
+		await clock.advance(0);
+		expect(results).toEqual(['cancelled', 'turn']);
+	});
+});
+
+describe('the system clock (real time)', () => {
 	it('waits at least the time asked', async () => {
 		const start = performance.now();
-		await expect(waitFor(120)).resolves.toBe(true);
+		await expect(systemClock.sleep(120)).resolves.toBe(true);
 		expect(performance.now() - start).toBeGreaterThanOrEqual(119);
 	});
 
-	it('stops early when the signal aborts', async () => {
+	it('stops at once when the signal aborts', async () => {
 		const controller = new AbortController();
 		const start = performance.now();
-		const waiting = waitFor(60_000, controller.signal);
-		controller.abort();
+		const waiting = systemClock.sleep(60_000, controller.signal);
+		setTimeout(() => controller.abort(), 20);
 		await expect(waiting).resolves.toBe(false);
-		expect(performance.now() - start).toBeLessThan(1000);
+		expect(performance.now() - start).toBeLessThan(200);
 	});
 });

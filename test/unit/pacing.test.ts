@@ -2,6 +2,7 @@ import { LimitEstimator, paddedWindow, wholeSecondsWithin } from '../../nodes/sh
 import { RateGate } from '../../nodes/shared/transport/rate-gate';
 import { parseReset, parseSfList, readAllowance } from '../../nodes/shared/transport/rate-limit-headers';
 import { describeRateLimitCost, RateLimitCost } from '../../nodes/shared/transport/rate-limit-cost';
+import { clockReading } from '../virtual-clock';
 
 const NOW = Date.parse('2026-04-08T10:00:00Z');
 const EPOCH_NOW = NOW / 1000;
@@ -250,7 +251,7 @@ describe('the gate and the server allowance', () => {
 
 	it('holds everyone when the allowance left, minus the requests in flight, is spent; the server count wins', async () => {
 		let now = 1000;
-		const gate = new RateGate(() => now);
+		const gate = new RateGate(clockReading(() => now));
 		const first = await gate.pass(10_000);
 		if (first.kind !== 'turn') throw new Error('no turn');
 		gate.answered(first.ticket, { rateLimited: false, succeeded: true, allowance: allowance(2, 5000) }, now);
@@ -280,7 +281,7 @@ describe('the gate and the server allowance', () => {
 
 	it('an answer overtaken by a newer one still counts its own request once', async () => {
 		const now = 1000;
-		const gate = new RateGate(() => now);
+		const gate = new RateGate(clockReading(() => now));
 		const first = await gate.pass(10_000);
 		if (first.kind !== 'turn') throw new Error('no turn');
 		gate.answered(first.ticket, { rateLimited: false, succeeded: true, allowance: allowance(6, 5000) }, now);
@@ -302,7 +303,7 @@ describe('the gate and the server allowance', () => {
 
 	it('Retry-After wins over an allowance read before', () => {
 		const now = 1000;
-		const gate = new RateGate(() => now);
+		const gate = new RateGate(clockReading(() => now));
 		const ticket = { turn: 'go' as const, seq: 1, startedAt: now };
 		gate.answered(ticket, { rateLimited: false, succeeded: true, allowance: allowance(0, 60_000) }, now);
 		expect(gate.rateLimited(ticket, now, 2000, () => 0)).toBe(3000);

@@ -51,7 +51,7 @@ describe('backoffDelay', () => {
 		for (let attempt = 0; attempt < 8; attempt++) {
 			const step = Math.min(60_000, 1000 * 2 ** attempt);
 			for (let i = 0; i < 50; i++) {
-				const d = backoffDelay(attempt);
+				const d = backoffDelay(attempt, Math.random);
 				expect(d).toBeGreaterThanOrEqual(step / 2);
 				expect(d).toBeLessThanOrEqual(step);
 			}

@@ -3,6 +3,8 @@
  * parameter code call. Modules outside this folder import from here, never from a module inside it.
  */
 export type { CallDeadline, CallPolicy, FlextellCall, RequestContext } from './types';
+export type { Clock } from './clock';
+export { systemClock } from './clock';
 export { CREDENTIAL_TYPE } from './types';
 export { callFlextell } from './request';
 export { asNodeError, errorItem } from './errors';

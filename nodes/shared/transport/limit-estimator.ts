@@ -1,6 +1,7 @@
 /**
- * Learns a rate limit that the server does not state (the seed documents only Retry-After) and
- * spreads requests so that later windows are not exceeded: one 429 per run, not one per window.
+ * Learns a rate limit that the server does not state (Flextell's API documentation names only
+ * Retry-After) and spreads requests so that later windows are not exceeded: one 429 per run, not
+ * one per window.
  *
  * The model is "at most `perWindow` requests start in any `windowMs`" — a sliding window. A run
  * that keeps to it also keeps to a fixed window of that size, and to a token bucket that refills
@@ -50,8 +51,6 @@ const QUIET_WINDOWS = 10;
 const QUIET_MIN_MS = 60_000;
 /** A rise that met a 429 is taken back, and the next waits twice as long, up to this many times. */
 const MAX_QUIET_FACTOR = 64;
-/** When the window is full of requests still in flight, look again after this long. */
-export const IN_FLIGHT_POLL_MS = 20;
 
 export class LimitEstimator {
 	/** Answer times of requests that were not rate-limited, oldest first (for pacing). */
@@ -74,7 +73,8 @@ export class LimitEstimator {
 
 	/**
 	 * The earliest moment a request may start (`now` when it may start now), with `inFlight`
-	 * requests on their way (each counts in the window).
+	 * requests on their way (each counts in the window). Infinity: the window is full of requests
+	 * still in flight, so the moment is known only once one of them is answered.
 	 */
 	nextStart(now: number, inFlight = 0): number {
 		const estimate = this.estimate;
@@ -88,7 +88,7 @@ export class LimitEstimator {
 		if (counted < estimate.perWindow) return now;
 		// This many have to leave the window before one more may start.
 		const leave = counted - estimate.perWindow + 1;
-		if (leave > this.answers.length) return now + IN_FLIGHT_POLL_MS;
+		if (leave > this.answers.length) return Infinity;
 		return this.answers[leave - 1] + window;
 	}
 

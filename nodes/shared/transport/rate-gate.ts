@@ -15,15 +15,22 @@
  * Deciding and recording a start happen with no await in between, so no two requests can both
  * take the last place, and no request starts before the allowed moment, at any concurrency.
  *
+ * A request held by something an answer in flight may change (a spent allowance, the learned limit,
+ * another request's probe) is woken when a request settles, and looks again.
+ *
  * A `RateGate` is a plain object (tests build their own, with their own clock); `rateGates`
  * hands out the one gate per (credential, API) that the process shares.
  */
+import type { Clock } from './clock';
+import { systemClock } from './clock';
 import type { Allowance } from './rate-limit-headers';
 import { LimitEstimator } from './limit-estimator';
-import { waitFor } from './wait';
 
-/** How often a held request looks again while another request's answer may change the hold. */
-const POLL_MS = 20;
+/**
+ * A request waiting for another's answer gives up this long before the caller's deadline (the
+ * answer would leave it no time to send).
+ */
+const ANSWER_MARGIN_MS = 40;
 
 export type GateTurn = 'go' | 'probe';
 
@@ -68,8 +75,10 @@ export class RateGate {
 	private inFlight = 0;
 	private allowance: KnownAllowance | undefined;
 	readonly estimator = new LimitEstimator();
+	/** Requests waiting for an answer: woken (their wait aborted) when a request settles. */
+	private waiters = new Set<AbortController>();
 
-	constructor(private readonly clock: () => number = Date.now) {}
+	constructor(private readonly clock: Clock = systemClock) {}
 
 	/** Nobody sends before `until` (epoch ms). Never moves an existing moment earlier. */
 	hold(until: number): void {
@@ -90,12 +99,15 @@ export class RateGate {
 	}
 
 	/** Milliseconds a request must still wait for a 429's hold (0 when it has passed). */
-	delay(now: number = this.clock()): number {
+	delay(now: number = this.clock.now()): number {
 		return Math.max(0, this.notBefore - now);
 	}
 
-	/** How long a request must wait now, and why (0: it may start). */
-	holdOf(now: number = this.clock()): { delayMs: number; reason: GateHoldReason } {
+	/**
+	 * How long a request must wait now, and why (0: it may start; Infinity: until a request in
+	 * flight is answered, as only its answer can free a place).
+	 */
+	holdOf(now: number = this.clock.now()): { delayMs: number; reason: GateHoldReason } {
 		const held = this.delay(now);
 		if (held > 0) return { delayMs: held, reason: 'rate-limited' };
 		const spent = this.allowanceDelay(now);
@@ -109,7 +121,7 @@ export class RateGate {
 		if (now < allowance.resetAt) return allowance.resetAt - now;
 		// Reset, but what the new window allows is unknown: one request finds out, the others wait
 		// for its answer (a sliding window or a token bucket may have freed a single place).
-		if (allowance.uncounted > 0 && this.inFlight > 0) return POLL_MS;
+		if (allowance.uncounted > 0 && this.inFlight > 0) return Infinity;
 		this.allowance = { remaining: 1, resetAt: now, seenAt: this.starts, uncounted: 0 };
 		return 0;
 	}
@@ -138,8 +150,11 @@ export class RateGate {
 	 * A request that passed has its answer: whether it was rate-limited or got through, and the
 	 * server's allowance when the answer stated one.
 	 */
-	answered(ticket: GateTicket, outcome: { rateLimited: boolean; succeeded: boolean; allowance?: Allowance }, now: number = this.clock()): void {
+	answered(ticket: GateTicket, outcome: { rateLimited: boolean; succeeded: boolean; allowance?: Allowance }, now: number = this.clock.now()): void {
 		this.inFlight = Math.max(0, this.inFlight - 1);
+		// The waiters look again once this call's bookkeeping (and a 429's hold) is done.
+		for (const waiter of this.waiters) waiter.abort();
+		this.waiters.clear();
 		if (ticket.turn === 'probe') {
 			this.probing = false;
 			// Not rate-limited: the limit is open again, the gate opens for everyone.
@@ -196,25 +211,47 @@ export class RateGate {
 	 * end after `deadline` (epoch ms).
 	 */
 	async pass(maxWaitMs: number, signal?: AbortSignal, deadline = Infinity): Promise<GatePass> {
-		const began = this.clock();
+		const began = this.clock.now();
 		const giveUpAt = began + maxWaitMs;
 		for (;;) {
-			const now = this.clock();
+			const now = this.clock.now();
 			const { delayMs, reason } = this.holdOf(now);
-			if (delayMs > maxWaitMs) return { kind: 'too-long', delayMs, reason };
-			if (delayMs > 0) {
+			let waited: boolean;
+			if (delayMs === Infinity) {
+				// Only an answer in flight can free a place: wait for one.
+				if (now + ANSWER_MARGIN_MS > deadline) return { kind: 'past-deadline', delayMs: ANSWER_MARGIN_MS, probing: false };
+				waited = await this.untilAnswered(deadline - ANSWER_MARGIN_MS - now + 1, signal);
+			} else if (delayMs > maxWaitMs) {
+				return { kind: 'too-long', delayMs, reason };
+			} else if (delayMs > 0) {
 				if (now + delayMs > deadline) return { kind: 'past-deadline', delayMs, probing: false };
-				// An answer in flight may change a hold that is not a 429's: look again soon.
-				const step = reason === 'rate-limited' || this.inFlight === 0 ? delayMs : Math.min(delayMs, POLL_MS);
-				if (!(await waitFor(step, signal))) return { kind: 'cancelled' };
-				continue;
+				// An answer in flight may change a hold that is not a 429's: it wakes the wait.
+				waited = reason === 'rate-limited' || this.inFlight === 0 ? await this.clock.sleep(delayMs, signal) : await this.untilAnswered(delayMs, signal);
+			} else {
+				const turn = this.enter();
+				if (turn !== 'wait') return { kind: 'turn', ticket: this.start(turn, now), turn, waitedMs: now - began };
+				// Another request is testing the limit: its answer (bounded by its timeout) decides.
+				if (now > giveUpAt) return { kind: 'too-long', delayMs: maxWaitMs, reason: 'rate-limited' };
+				if (now + ANSWER_MARGIN_MS > deadline) return { kind: 'past-deadline', delayMs: ANSWER_MARGIN_MS, probing: true };
+				waited = await this.untilAnswered(Math.min(giveUpAt, deadline - ANSWER_MARGIN_MS) - now + 1, signal);
 			}
-			const turn = this.enter();
-			if (turn !== 'wait') return { kind: 'turn', ticket: this.start(turn, now), turn, waitedMs: now - began };
-			// Another request is testing the limit: its answer (bounded by its timeout) decides.
-			if (now > giveUpAt) return { kind: 'too-long', delayMs: maxWaitMs, reason: 'rate-limited' };
-			if (now + POLL_MS * 2 > deadline) return { kind: 'past-deadline', delayMs: POLL_MS * 2, probing: true };
-			if (!(await waitFor(POLL_MS * 2, signal))) return { kind: 'cancelled' };
+			if (!waited) return { kind: 'cancelled' };
+		}
+	}
+
+	/** Waits `ms`, or less when a request settles first; false when `signal` cancelled the wait. */
+	private async untilAnswered(ms: number, signal?: AbortSignal): Promise<boolean> {
+		const wake = new AbortController();
+		const cancel = () => wake.abort();
+		signal?.addEventListener('abort', cancel, { once: true });
+		this.waiters.add(wake);
+		try {
+			if (signal?.aborted) return false;
+			await this.clock.sleep(ms, wake.signal);
+			return !signal?.aborted;
+		} finally {
+			this.waiters.delete(wake);
+			signal?.removeEventListener('abort', cancel);
 		}
 	}
 }
@@ -230,12 +267,13 @@ export function gateKey(apiHref: string, credentialId: string | undefined): stri
 export class GateRegistry {
 	private readonly gates = new Map<string, RateGate>();
 
-	constructor(private readonly clock: () => number = Date.now) {}
+	constructor(private readonly clock: Clock = systemClock) {}
 
-	gateFor(key: string): RateGate {
+	/** The gate for `key`; one made now keeps `clock` (default: the registry's). */
+	gateFor(key: string, clock: Clock = this.clock): RateGate {
 		let gate = this.gates.get(key);
 		if (!gate) {
-			gate = new RateGate(this.clock);
+			gate = new RateGate(clock);
 			this.gates.set(key, gate);
 		}
 		return gate;

@@ -2,7 +2,7 @@
  * One Flextell call, start to end: pass the shared gate, make an attempt, and let the retry
  * policy decide what follows (return, wait and try again, or fail with an error that says what
  * to do). The jobs live in their own modules: attempt.ts sends and reads one answer,
- * retry-policy.ts decides, rate-gate.ts holds and paces, wait.ts waits.
+ * retry-policy.ts decides, rate-gate.ts holds and paces, the clock (clock.ts) waits.
  *
  * All HTTP goes through `httpRequestWithAuthentication`, so n8n signs the request with the OAuth2
  * token, refreshes it on a 401, and applies its proxy and TLS settings.
@@ -22,6 +22,8 @@ import {
 	describeRetryAfterTooLong,
 	redact,
 } from './errors';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
 import { rateGates } from './rate-gate';
 import { rateLimitCostOf } from './rate-limit-cost';
 import { readAllowance } from './rate-limit-headers';
@@ -31,13 +33,13 @@ import type { AttemptFailure } from './retry-policy';
 import { backoffDelay, decideRetry, parseRetryAfter } from './retry-policy';
 import type { CallDeadline, CallPolicy, FlextellCall, RequestContext } from './types';
 import { pathOf } from './url';
-import { waitFor } from './wait';
 
 export async function callFlextell(ctx: RequestContext, call: FlextellCall, policy: CallPolicy): Promise<SuccessResponse> {
 	const signal = ctx.getExecutionCancelSignal?.();
+	const clock = policy.clock ?? systemClock;
 	const maxWaitMs = policy.maxWaitSeconds * 1000;
 	const summary: RequestSummary = { method: call.method, urlPath: pathOf(call.url), retriesDone: 0 };
-	const gate = rateGates.gateFor(policy.gateKey);
+	const gate = rateGates.gateFor(policy.gateKey, clock);
 
 	const cost = rateLimitCostOf(ctx);
 
@@ -54,14 +56,14 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 		const { ticket } = passed;
 		if (passed.waitedMs > 0) cost.waited(ticket.startedAt - passed.waitedMs, ticket.startedAt);
 
-		const timeoutMs = attemptTimeout(policy);
+		const timeoutMs = attemptTimeout(policy, clock);
 		if (timeoutMs === undefined) {
 			// No time left: a probe gives its turn back untested, so another request can probe.
 			gate.answered(ticket, { rateLimited: true, succeeded: false });
 			throw pastDeadline(policy.deadline!, summary, 'sending the request');
 		}
 		const outcome = await attempt(ctx, call, timeoutMs);
-		const now = Date.now();
+		const now = clock.now();
 		gate.answered(
 			ticket,
 			{
@@ -88,6 +90,7 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 			maxRetries: policy.maxRetries,
 			maxWaitMs,
 			now,
+			random: clock.random,
 		});
 		// A 429 closes the gate for everyone (also when this request gives up): until the moment
 		// Flextell named, or, without one, for the gate's shared backoff step.
@@ -95,7 +98,7 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 		if (isRateLimited(outcome)) {
 			cost.rateLimited();
 			const asked = parseRetryAfter(failure.kind === 'http' ? failure.retryAfter : undefined, now);
-			opensAt = gate.rateLimited(ticket, now, asked, (level) => Math.min(maxWaitMs, backoffDelay(level)));
+			opensAt = gate.rateLimited(ticket, now, asked, (level) => Math.min(maxWaitMs, backoffDelay(level, clock.random)));
 		}
 
 		if (!decision.retry) {
@@ -108,28 +111,28 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 
 		// A 429's wait happens in the gate at the top of the loop, together with everyone else's.
 		const waitMs = opensAt === undefined ? decision.waitMs : Math.max(0, opensAt - now);
-		checkDeadline(policy, summary, waitMs, `waiting ${waitMs} ms before retry ${summary.retriesDone + 1}`);
+		checkDeadline(policy, clock, summary, waitMs, `waiting ${waitMs} ms before retry ${summary.retriesDone + 1}`);
 		summary.retriesDone += 1;
 		ctx.logger?.info(
 			`Flextell: ${failureLabel(outcome)} on ${summary.method} ${summary.urlPath}; waiting ${waitMs} ms ` +
 				`(${decision.fromRetryAfter ? 'Retry-After' : 'backoff'}) before retry ${summary.retriesDone} of ${policy.maxRetries}`,
 		);
-		if (opensAt === undefined) await wait(ctx, decision.waitMs, signal, policy);
+		if (opensAt === undefined && !(await clock.sleep(decision.waitMs, signal))) throw cancelledError(ctx, policy);
 	}
 }
 
 /** The attempt's timeout: the policy's, cut to the time left before the deadline (undefined: none left). */
-function attemptTimeout(policy: CallPolicy): number | undefined {
+function attemptTimeout(policy: CallPolicy, clock: Clock): number | undefined {
 	const { deadline } = policy;
 	if (!deadline) return policy.timeoutMs;
-	const left = deadline.at - Date.now();
+	const left = deadline.at - clock.now();
 	return left <= 0 ? undefined : Math.min(policy.timeoutMs, left);
 }
 
 /** Fails now when waiting `ms` would end past the deadline (a wait never outlives it). */
-function checkDeadline(policy: CallPolicy, summary: RequestSummary, ms: number, what: string): void {
+function checkDeadline(policy: CallPolicy, clock: Clock, summary: RequestSummary, ms: number, what: string): void {
 	const { deadline } = policy;
-	if (deadline && Date.now() + ms > deadline.at) throw pastDeadline(deadline, summary, what);
+	if (deadline && clock.now() + ms > deadline.at) throw pastDeadline(deadline, summary, what);
 }
 
 function pastDeadline(deadline: CallDeadline, summary: RequestSummary, what: string): Error {
@@ -140,10 +143,6 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set(['ECONNABORTED', 'ETIMEDOUT',
 
 function isTimeout(code: string | undefined): boolean {
 	return code !== undefined && TIMEOUT_CODES.has(code);
-}
-
-async function wait(ctx: RequestContext, ms: number, signal: AbortSignal | undefined, policy: CallPolicy) {
-	if (!(await waitFor(ms, signal))) throw cancelledError(ctx, policy);
 }
 
 function toResult(ctx: RequestContext, outcome: Extract<Outcome, { kind: 'ok' }>, policy: CallPolicy, summary: RequestSummary): SuccessResponse {

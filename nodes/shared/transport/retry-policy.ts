@@ -65,7 +65,7 @@ export function parseRetryAfter(value: unknown, now: number): number | undefined
  */
 export function backoffDelay(
 	attempt: number,
-	random: () => number = Math.random,
+	random: () => number,
 	baseMs = BACKOFF_BASE_MS,
 	capMs = BACKOFF_CAP_MS,
 ): number {
@@ -90,7 +90,8 @@ export interface RetryContext {
 	maxRetries: number;
 	maxWaitMs: number;
 	now: number;
-	random?: () => number;
+	/** The jitter's random source (the clock's). */
+	random: () => number;
 }
 
 export function decideRetry(failure: AttemptFailure, ctx: RetryContext): RetryDecision {

@@ -1,10 +1,12 @@
 /**
  * The shapes every transport module and both nodes share: what a call is, the policy it runs
  * under, and the parts of n8n's contexts the transport uses. Types and one constant only: this
- * module imports no other module of the package, so none can import it back.
+ * module imports only types, from modules that import nothing of the package (clock.ts,
+ * retry-policy.ts), so none can import it back.
  */
 import type { IDataObject, IHttpRequestOptions, INode, Logger } from 'n8n-workflow';
 
+import type { Clock } from './clock';
 import type { HttpMethod } from './retry-policy';
 
 /** The credential type both nodes authenticate with. */
@@ -40,6 +42,8 @@ export interface CallPolicy {
 	secrets?: ReadonlyArray<string | undefined>;
 	/** When the whole call (attempts, waits, retries) must be over; none: only the limits above. */
 	deadline?: CallDeadline;
+	/** Time, waits and the backoff's jitter (tests: a virtual clock); default: the system clock. */
+	clock?: Clock;
 }
 
 /**
