@@ -53,11 +53,28 @@ export const CONCURRENCY = {
 export const TOOL_DESCRIPTION = [
 	'Calls the Flextell REST API (the records of a Flextell account, such as contacts and tickets) and returns its JSON answer.',
 	'The path is relative to the API version, never a full URL: a collection such as "contacts" lists its records, "contacts/<id>" is one record (ids look like obj_abc123).',
-	'Query parameters filter and page lists (e.g. status=open, limit=20, cursor=<next_cursor>). A body, for creating or changing a record, is a JSON object such as {"name": "Ada"}.',
+	'Query parameters filter and page lists: write them after the path, e.g. "contacts?status=open&limit=20", or "contacts?limit=20&cursor=<next_cursor>" for the next page. A body, for creating or changing a record, is a JSON object such as {"name": "Ada"}.',
 	'A list comes back as {"shown", "total", "more", "records": [...]}, bounded in size; when records were left out, "note" says how many were shown of how many and how to narrow (a filter, a smaller limit, one record by id) or continue (a cursor).',
 	'One record comes back as itself. A failed call returns {"error": {"status", "code", "message", "hint", "next_step", "request"}}: follow next_step, e.g. fix the path or the field named, and call again.',
 	"Flextell's rate limits are waited out by the tool: do not retry because of them.",
 ].join(' ');
+
+/**
+ * n8n's own Tool Description field, defined here so that its default is the teaching text: n8n
+ * adds a field of this name to the tool variant only when the node has none, with the node's
+ * one-line description as default, and fills the default in when the workflow runs.
+ */
+const toolDescriptionProperty: INodeProperties = {
+	displayName: 'Description',
+	name: 'toolDescription',
+	type: 'string',
+	default: TOOL_DESCRIPTION,
+	required: true,
+	typeOptions: { rows: 6 },
+	displayOptions: { show: { '@tool': [true] } },
+	description:
+		"What the AI Agent's model reads about this tool. The default teaches it how Flextell's paths, query parameters, bodies, list answers and errors work; add what this tool is for, or replace it.",
+};
 
 /** Options that exist only when the node is an AI Agent's tool (n8n shows them for the tool variant). */
 const toolOptionsProperty: INodeProperties = {
@@ -100,6 +117,7 @@ const toolOptionsProperty: INodeProperties = {
 export const DEFAULT_LIMIT = limitProperty.default;
 
 export const requestProperties: INodeProperties[] = [
+	toolDescriptionProperty,
 	{
 		displayName: 'Method',
 		name: 'method',
