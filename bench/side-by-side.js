@@ -6,6 +6,7 @@
 //   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall,pacing,cache]
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
 //   npm run bench -- --only queue   the rate-limited run in n8n's queue mode (main + 2 workers), bench/queue.js
+//   npm run bench -- --only agent   what an AI Agent's model receives for a 2,000-record answer, bench/agent.js
 //   npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md   (tables again from raw figures;
 //                    docs/benchmarks-pacing.json: only the pacing section is drawn again)
 //
@@ -33,6 +34,7 @@ const { executeSampled } = require('./lib/execute');
 const report = require('./lib/report');
 const cacheWorkload = require('./cache-workload');
 const queueBench = require('./queue');
+const agentBench = require('./agent');
 const pacing = require('./pacing');
 
 const ROOT = n8n.ROOT;
@@ -474,6 +476,10 @@ async function main() {
 		process.exit(2);
 	}, BUDGET_MS + 120_000);
 	hardStop.unref();
+	if (ONLY.includes('agent')) {
+		if (ONLY.length > 1) throw new Error('--only agent runs alone (an AI Agent in an n8n of its own)');
+		return await agentBench.runAlone({ say, out: OUT, build: args.build !== false, version: N8N_VERSION });
+	}
 	if (ONLY.includes('queue')) {
 		if (ONLY.length > 1) throw new Error('--only queue runs alone (it starts a cluster of its own)');
 		const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
@@ -512,8 +518,8 @@ function finish(aborted) {
 		totalS: (Date.now() - T0) / 1000,
 		command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
 	};
-	// the queue-mode section (npm run bench -- --only queue) stays when the other tables are written again
-	const text = [renderAll(data), OUT ? queueBench.sectionOf(OUT) : ''].filter(Boolean).join('\n\n');
+	// the queue-mode and agent sections (npm run bench -- --only queue / agent) stay when the other tables are written again
+	const text = [renderAll(data), OUT ? queueBench.sectionOf(OUT) : '', OUT ? agentBench.sectionOf(OUT) : ''].filter(Boolean).join('\n\n');
 	process.stdout.write(text + '\n');
 	if (OUT && ONLY.every((w) => w === 'cache') && fs.existsSync(OUT)) {
 		// Only the enrichment workload ran: its section replaces the one in the existing file.

@@ -59,12 +59,10 @@ function httpRequestTool(name, apiBase, credential) {
 		typeVersion: 4.2,
 		parameters: {
 			toolDescription: 'Calls the Flextell REST API with a GET request',
+			// the query string, if any, is part of the path the model writes (as for the Flextell tool)
 			url: `=${apiBase}/{{ $fromAI('path', 'Resource path relative to the API version, e.g. contacts', 'string') }}`,
 			authentication: 'predefinedCredentialType',
 			nodeCredentialType: CREDENTIAL_TYPE,
-			sendQuery: true,
-			specifyQuery: 'json',
-			jsonQuery: "={{ $fromAI('query', 'Query parameters as a JSON object, e.g. {\"limit\": 20}', 'json') }}",
 			options: {},
 		},
 		credentials: { [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } },
