@@ -98,7 +98,7 @@ const toolOptionsProperty: INodeProperties = {
 			name: 'keepFields',
 			type: 'string',
 			default: '',
-			placeholder: 'id, name, email',
+			placeholder: 'name, email, address.city',
 			description: 'If set, the model receives only these fields of each record, separated by commas; dots reach deeper (address.city)',
 		},
 		{
