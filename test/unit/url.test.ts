@@ -64,6 +64,17 @@ describe('buildRequestUrl', () => {
 		['contacts\\..\\admin', /backslash/],
 		['contacts#frag', /fragment/],
 		['contacts/\nx', /control/],
+		['contacts/..;/admin', /"\." or "\.\." segment \("\.\.;": servers that strip ";" parameters read it as "\.\."\)/],
+		['..;', /"\." or "\.\." segment/],
+		['contacts/..;jsessionid=1/admin', /"\." or "\.\." segment/],
+		['contacts/%2e%2e;/admin', /"\." or "\.\." segment/],
+		['contacts/..%3b/admin', /"\." or "\.\." segment/],
+		['contacts/.;/x', /"\." or "\.\." segment/],
+		['contacts/obj%00', /encoded control character/],
+		['contacts/obj%0A', /encoded control character/],
+		['contacts/obj%09x', /encoded control character/],
+		['contacts/%7F', /encoded control character/],
+		['contacts/..%00', /encoded control character/],
 		['', /empty/],
 		['contacts/', /empty segment/],
 		['contacts//obj_1', /empty segment/],
@@ -107,5 +118,26 @@ describe('resolveWithinPrefix (next links)', () => {
 		'//evil.example/api/v0.0.1/x',
 	])('refuses %s', (link) => {
 		expect(refused(() => resolveWithinPrefix(prefix, link)).field).toBe('nextLink');
+	});
+
+	it.each([
+		['https://dev.flextell.ai/api/v0.0.1/contacts/..;/admin', /"\." or "\.\." segment/],
+		['contacts/..;/admin?cursor=2', /"\." or "\.\." segment/],
+		['/api/v0.0.1/x/%2E%2E;a=b/y', /"\." or "\.\." segment/],
+		['contacts/obj%00?cursor=2', /encoded control character/],
+		['contacts%0A?cursor=2', /encoded control character/],
+		['contacts/%09', /encoded control character/],
+		['contacts\n?cursor=2', /control characters/],
+		['contacts?cursor=\t2', /control characters/],
+		['contacts/%2fadmin', /encoded "\/"/],
+	])('refuses the next link %j like a path', (link, why) => {
+		const error = refused(() => resolveWithinPrefix(prefix, link));
+		expect(error.field).toBe('nextLink');
+		expect(error.message).toMatch(why);
+	});
+
+	it('keeps a ";" that is not after "." or "..", and a query with encoded characters', () => {
+		expect(resolveWithinPrefix(prefix, 'contacts;v=2?cursor=a%0Ab')).toBe('https://dev.flextell.ai/api/v0.0.1/contacts;v=2?cursor=a%0Ab');
+		expect(buildRequestUrl(prefix, 'contacts/a..;b')).toBe('https://dev.flextell.ai/api/v0.0.1/contacts/a..;b');
 	});
 });

@@ -115,8 +115,16 @@ export function resolveWithinPrefix(prefix: ApiPrefix, candidate: string): strin
 			'Flextell returned a malformed pagination link; try another pagination mode.',
 		);
 	}
+	// The URL parser drops tabs and line breaks silently and encodes other controls: refuse them as written.
+	if (hasControl(candidate)) {
+		throw new UrlRuleError(
+			`The next-page link "${candidate.replace(/[\u0000-\u001f\u007f]/g, '?')}" contains control characters`,
+			'nextLink',
+			'Flextell returned a malformed pagination link; try another pagination mode.',
+		);
+	}
 	assertWithinPrefix(url, prefix, 'nextLink');
-	for (const segment of url.pathname.split('/')) refuseEncodedSeparators(segment, 'nextLink');
+	for (const segment of url.pathname.split('/')) refuseUnsafeSegment(segment, 'nextLink', candidate);
 	// A fragment is never sent; dropping it keeps "the same page again" detectable.
 	url.hash = '';
 	return url.href;
@@ -149,12 +157,47 @@ function refuseUnsafePath(raw: string, relative: string): void {
 				'Remove the doubled or trailing slash. If the path uses an expression such as {{ $json.id }}, check that it is not empty for this item.',
 			);
 		}
-		const decoded = safeDecode(segment);
-		if (decoded === '.' || decoded === '..') {
-			refuse('contains a "." or ".." segment', 'Paths may not climb out of the API version; name the resource directly.');
-		}
-		refuseEncodedSeparators(segment, 'path');
+		refuseUnsafeSegment(segment, 'path', raw);
 	}
+}
+
+/**
+ * A segment as a server reads it: decoded once, and without the path parameters that Java servers
+ * (Tomcat, Jetty, Spring) strip before resolving — to them `..;` and `..;x=1` are `..`. Such a
+ * segment is refused like `..` itself; so is one that decodes to a control character (`%00`,
+ * `%0A`, `%09`: NUL ends a name in C code behind the server, a line break splits a log line or a
+ * header) and one holding an encoded separator.
+ */
+function refuseUnsafeSegment(segment: string, field: 'path' | 'nextLink', raw: string): void {
+	const what = field === 'path' ? `The path "${raw}"` : `The next-page link "${raw}"`;
+	const decoded = safeDecode(segment);
+	const name = decoded.split(';')[0];
+	if (name === '.' || name === '..') {
+		throw new UrlRuleError(
+			`${what} contains a "." or ".." segment${decoded === name ? '' : ` ("${decoded}": servers that strip ";" parameters read it as "${name}")`}`,
+			field,
+			field === 'path'
+				? 'Paths may not climb out of the API version; name the resource directly.'
+				: 'Flextell returned a pagination link that climbs out of the API version; try another pagination mode.',
+		);
+	}
+	if (decoded !== segment && hasControl(decoded)) {
+		throw new UrlRuleError(
+			`${what} contains an encoded control character (%00–%1F or %7F)`,
+			field,
+			field === 'path' ? 'Remove it; an id never holds one. Check the expression that builds the path.' : 'Flextell returned a malformed pagination link; try another pagination mode.',
+		);
+	}
+	refuseEncodedSeparators(segment, field);
+}
+
+/** C0 controls and DEL (not space). */
+function hasControl(text: string): boolean {
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code < 0x20 || code === 0x7f) return true;
+	}
+	return false;
 }
 
 function refuseEncodedSeparators(segment: string, field: 'path' | 'nextLink'): void {
