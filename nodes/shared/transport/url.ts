@@ -118,7 +118,7 @@ export function resolveWithinPrefix(prefix: ApiPrefix, candidate: string): strin
 	// The URL parser drops tabs and line breaks silently and encodes other controls: refuse them as written.
 	if (hasControl(candidate)) {
 		throw new UrlRuleError(
-			`The next-page link "${candidate.replace(/[\u0000-\u001f\u007f]/g, '?')}" contains control characters`,
+			`The next-page link "${[...candidate].map((c) => (hasControl(c) ? '?' : c)).join('')}" contains control characters`,
 			'nextLink',
 			'Flextell returned a malformed pagination link; try another pagination mode.',
 		);
