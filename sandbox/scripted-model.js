@@ -9,7 +9,8 @@
 // result in the conversation, it answers with text that quotes each result:
 //   "<tool name> returned: <the tool message, verbatim>"
 // A prompt without CALL lines calls the first tool offered once, with arguments made from its
-// schema (a property named like "path" gets "contacts", others ""), then quotes the result.
+// schema (a property named like "path" gets the prompt's "path <value>", else "contacts"), then
+// quotes the result.
 // Every request is logged (`model.log`, `GET /_log`), so tests can read exactly what the model
 // received: the messages, the tool descriptions and their JSON schemas.
 //
@@ -32,6 +33,7 @@ function parseScript(text) {
 	for (const line of String(text).split('\n')) {
 		const m = /^\s*CALL\s+(\S+)\s*(.*)$/.exec(line);
 		if (!m) continue;
+		/** @type {Record<string, unknown>} */
 		let args = {};
 		if (m[2].trim() !== '') {
 			try {
@@ -52,13 +54,18 @@ function textOf(content) {
 	return '';
 }
 
-/** Arguments for a tool from its JSON schema, when the prompt wrote none. @param {any} tool */
-function defaultArgs(tool) {
+/**
+ * Arguments for a tool from its JSON schema, when the prompt wrote no CALL line: a property named
+ * like "path" gets the first "path <value>" the prompt names (else "contacts").
+ * @param {any} tool @param {string} prompt
+ */
+function defaultArgs(tool, prompt) {
 	/** @type {Record<string, unknown>} */
 	const args = {};
+	const named = /\bpath\s+["'`]?([A-Za-z0-9_./?=&%-]+?)["'`]?(?=[\s,;:)]|\.?$)/m.exec(prompt)?.[1];
 	for (const [name, schema] of Object.entries(tool?.function?.parameters?.properties ?? {})) {
 		const type = /** @type {any} */ (schema)?.type;
-		if (/path/i.test(name)) args[name] = 'contacts';
+		if (/path/i.test(name)) args[name] = named ?? 'contacts';
 		else if (type === 'number' || type === 'integer') args[name] = 5;
 		else if (type === 'boolean') args[name] = false;
 		else if (type === 'object' || type === undefined) args[name] = {};
@@ -79,7 +86,7 @@ function nextTurn(body) {
 	const prompt = textOf(users.at(-1)?.content);
 	const results = messages.filter((/** @type {any} */ m) => m.role === 'tool');
 	let script = parseScript(prompt);
-	if (script.length === 0 && tools.length > 0) script = [{ name: tools[0].function.name, args: defaultArgs(tools[0]) }];
+	if (script.length === 0 && tools.length > 0) script = [{ name: tools[0].function.name, args: defaultArgs(tools[0], prompt) }];
 	if (results.length < script.length) {
 		const step = script[results.length];
 		const known = tools.find((/** @type {any} */ t) => t?.function?.name?.toLowerCase() === step.name.toLowerCase());

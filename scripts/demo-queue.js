@@ -17,6 +17,8 @@ const n8n = require('./lib/n8n');
 const { startQueueCluster, QUEUE_VERSION } = require('./lib/queue');
 const { stopper } = require('./lib/processes');
 const { control, startSandboxChild } = require('./lib/sandbox');
+const { modelCredentialRecord } = require('./lib/agent');
+const { startScriptedModel } = require('../sandbox/scripted-model');
 
 const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
 
@@ -49,6 +51,10 @@ async function queueDemo(args) {
 		const sb = sandbox.info;
 		say(`sandbox: ${sb.baseUrl} (rate limit 10 requests / 2 s per token)`);
 		const tokens = await control(sb, 'tokens', { scope: 'read write', ttlSeconds: 3600 });
+		// Example 05's chat model: a scripted stand-in on 127.0.0.1, no AI (README: Use Flextell in an AI agent).
+		const model = await startScriptedModel({ logFile: path.join(temp, 'model.log') });
+		cleanups.push(model.close);
+		say(`scripted chat model (offline stand-in, not an AI): ${model.baseUrl}`);
 
 		const cluster = await startQueueCluster({
 			install,
@@ -57,7 +63,7 @@ async function queueDemo(args) {
 			packageMode: 'link',
 			mainPort: port,
 			workers,
-			credentials: [n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens })],
+			credentials: [n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens }), modelCredentialRecord({ baseUrl: model.baseUrl })],
 			workflowsDir: path.join(n8n.ROOT, 'examples'),
 			say,
 		});

@@ -31,6 +31,8 @@ const n8n = require('./lib/n8n');
 const { parseArgs } = require('./lib/args');
 const { stopper } = require('./lib/processes');
 const { control, startSandboxChild } = require('./lib/sandbox');
+const { modelCredentialRecord } = require('./lib/agent');
+const { startScriptedModel } = require('../sandbox/scripted-model');
 const { listExamples } = require('./lib/examples');
 
 const OWNER = n8n.DEMO_OWNER;
@@ -84,6 +86,10 @@ async function main() {
 		const sb = sandbox.info;
 		say(`sandbox: ${sb.baseUrl} (certificate ${sb.certPath}, rate limit 10 requests / 2 s per token)`);
 		const tokens = await control(sb, 'tokens', { scope: 'read write', ttlSeconds: 3600 });
+		// Example 05's chat model: a scripted stand-in on 127.0.0.1, no AI (README: Use Flextell in an AI agent).
+		const model = await startScriptedModel({ logFile: path.join(userFolder, 'model.log') });
+		cleanups.push(model.close);
+		say(`scripted chat model (offline stand-in, not an AI): ${model.baseUrl}`);
 
 		const env = n8n.n8nEnv({ userFolder, certPath: sb.certPath, brokerPort: await n8n.freePort(), port, extra: { N8N_LOG_FORMAT: 'text' } });
 		// A symlink to this working tree (a rebuild shows after a restart). Node resolves the package's
@@ -97,7 +103,7 @@ async function main() {
 		// The sandbox (and its tokens, port and certificate) is new on every start: import the
 		// credential every time (same id, so it is replaced); the workflows only on a new folder.
 		const credFile = path.join(userFolder, 'flextell-credential.json');
-		fs.writeFileSync(credFile, JSON.stringify([n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens })], null, 2));
+		fs.writeFileSync(credFile, JSON.stringify([n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens }), modelCredentialRecord({ baseUrl: model.baseUrl })], null, 2));
 		say('importing the credential' + (firstRun ? ' and the example workflows' : '') + '…');
 		let r = await n8n.runN8n(install, ['import:credentials', `--input=${credFile}`], { env, timeoutMs: 180_000 });
 		fs.rmSync(credFile, { force: true });

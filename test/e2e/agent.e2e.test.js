@@ -22,6 +22,7 @@ const install = n8nPaths(VERSION);
 const WORKFLOW_ID = 'e2eAgentFlextel1';
 const API = '/api/v0.0.1';
 const NOTES = 2000;
+const EXAMPLE = path.join(n8n.ROOT, 'examples', '05-ai-agent-flextell-tool.json');
 
 /** The calls the scripted model makes, in order: [tool, arguments, what it shows]. */
 const CASES = /** @type {const} */ ([
@@ -42,6 +43,7 @@ const PROMPT = ['Use the Flextell tools as scripted.', ...CASES.map(([tool, args
 /** @type {any} */ let tokens;
 /** @type {any} */ let run;
 /** @type {string | undefined} */ let ownPack;
+/** @type {string} */ let exampleFolder;
 /** @type {any[]} */ let toolResults = [];
 /** @type {string} */ let toolDescription;
 const timings = /** @type {Record<string, number>} */ ({});
@@ -106,6 +108,9 @@ beforeAll(async () => {
 	if (r.code !== 0) throw new Error(`import:credentials failed\n${r.stdout}\n${r.stderr}`);
 	r = await cli(folder, ['import:workflow', `--input=${wfFile}`]);
 	if (r.code !== 0) throw new Error(`import:workflow failed\n${r.stdout}\n${r.stderr}`);
+	r = await cli(folder, ['import:workflow', `--input=${EXAMPLE}`]);
+	if (r.code !== 0) throw new Error(`import:workflow (example 05) failed\n${r.stdout}\n${r.stderr}`);
+	exampleFolder = folder;
 	timings['n8n folder (migrations + imports)'] = Date.now() - t0;
 
 	// The data the cases read; the 429 meets the tickets list once.
@@ -215,6 +220,24 @@ describe(`n8n ${VERSION}: AI Agent + scripted model + the Flextell tool`, () => 
 		expect(result(7).error).toMatchObject({ status: null, sent: false, message: expect.stringMatching(/JSON object/) });
 		expect(apiRequests(sb).filter((/** @type {any} */ e) => /oauth/.test(e.path))).toEqual([]);
 	});
+
+	test('example 05 (AI Agent + Flextell tool, the scripted model as its stand-in credential) runs and answers from Flextell', async () => {
+		const example = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+		const modelNode = example.nodes.find((/** @type {any} */ n) => n.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi');
+		expect(modelNode.credentials.openAiApi).toEqual(MODEL_CREDENTIAL);
+		const before = model.completions().length;
+		const t0 = Date.now();
+		const r = await cli(exampleFolder, ['execute', `--id=${example.id}`, '--rawOutput'], 170_000);
+		timings['n8n execute (example 05)'] = Date.now() - t0;
+		const out = n8n.parseExecuteOutput(r.stdout);
+		expect(r.code === 0 && out && !out.data.resultData.error ? 'succeeded' : `exit ${r.code}\n${r.stdout.slice(-3000)}`).toBe('succeeded');
+		const calls = model.completions().slice(before);
+		expect(calls).toHaveLength(2);
+		// the path the prompt names (n8n adds an id when it replays the call)
+		const toolCall = calls[1].body.messages.find((/** @type {any} */ m) => m.tool_calls)?.tool_calls[0];
+		expect(JSON.parse(toolCall.function.arguments)).toMatchObject({ path: 'tickets?status=open' });
+		expect(n8n.nodeItems(out, 'AI Agent')?.[0]?.output).toMatch(/^Flextell returned: \[\{"shown":1,"total":1,"more":false,"records":\[\{.*"title":"Printer on fire"/);
+	}, 180_000);
 
 	test('no access token, refresh token or client secret in anything the model received', () => {
 		const everything = JSON.stringify(model.log);
