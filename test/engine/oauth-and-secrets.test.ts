@@ -1,6 +1,10 @@
 /** Behaviours 7 and 8: expired tokens are refreshed by n8n; no token leaks anywhere. */
 import { n8nLogger, runNode } from './harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
+import { engineClock } from './virtual-time';
+
+jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
+const clock = engineClock();
 
 const sb = useSandbox();
 
@@ -51,6 +55,32 @@ describe('7. Expired tokens', () => {
 		const { error } = await runNode({ credentials, parameters: GET });
 		expect(error?.message).toMatch(/needs to be reconnected/);
 		expect(String(error?.description)).toMatch(/reconnect/i);
+		expect(credentials.tokenUpdates).toHaveLength(0);
+		// n8n 2.x refreshes inside its own helper and replaces Flextell's 401 with this error:
+		// Flextell's message for the 401 is not available to the node (docs/reliability.md)
+		expect(apiRequests(sb)).toHaveLength(1);
+	});
+
+	it('after a refresh, a 401 again keeps Flextell\'s message (n8n throws the repeated request\'s answer unread)', async () => {
+		const { credentials } = connectedCredential(sb);
+		const suspended = { kind: 'status' as const, status: 401, body: { error: 'account_suspended', message: 'This Flextell account is suspended.' } };
+		sb.injectFaults([suspended, suspended]);
+		const { error } = await runNode({ credentials, parameters: GET });
+		expect(error?.message).toBe('This Flextell account is suspended.');
+		expect(String(error?.description)).toMatch(/^The access token was refused, and refreshing it did not help\. .*\(Flextell error "account_suspended"\) — GET \/api\/v0\.0\.1\/contacts → HTTP 401$/);
+		expect(credentials.tokenUpdates).toHaveLength(1); // the refresh itself worked
+		expect(apiRequests(sb).map((r) => r.status)).toEqual([401, 401]);
+	});
+
+	it('a refresh the token URL refuses (wrong client secret) says so, not "could not reach Flextell"', async () => {
+		const { credentials, tokens } = connectedCredential(sb);
+		(credentials.get('cred-1') as { clientSecret: string }).clientSecret = 'not-the-secret';
+		sb.expireAccessToken(tokens.access_token);
+		const { error } = await runNode({ credentials, parameters: GET });
+		expect(error?.message).toBe('Flextell refused the access token, and refreshing it failed');
+		expect(String(error?.description)).toMatch(/^The token URL answered "invalid_client": Wrong client secret\. .*Client Secret.* — GET \/api\/v0\.0\.1\/contacts → HTTP 401$/);
+		expect(String(error?.description)).not.toMatch(/not-the-secret/);
+		expect(sb.log.filter((r) => r.path === '/oauth/token').map((r) => r.status)).toEqual([401]);
 		expect(credentials.tokenUpdates).toHaveLength(0);
 	});
 });

@@ -3,6 +3,7 @@ import {
 	describeNetworkFailure,
 	describeNotJson,
 	describeRetryAfterTooLong,
+	describeTokenRefreshFailure,
 	errorItem,
 	redact,
 } from '../../nodes/shared/transport/errors';
@@ -71,6 +72,31 @@ describe('other failures', () => {
 		const report = describeNotJson(200, parseBody('{"data": [', 'application/json'), get);
 		expect(report.message).toBe('Flextell answered HTTP 200 but the body is not JSON');
 		expect(report.description).toMatch(/cut short/);
+	});
+});
+
+describe('describeTokenRefreshFailure', () => {
+	it("keeps Flextell's 401 message when n8n handed the 401 back before refreshing (n8n 1.x), with the token URL's answer", () => {
+		const report = describeTokenRefreshFailure(
+			{ status: 400, error: 'invalid_grant', text: 'The refresh token is invalid, revoked or already used' },
+			flextell('invalid_token', 'The access token has expired.'),
+			get,
+		);
+		expect(report).toEqual({
+			message: 'Flextell refused the access token ("The access token has expired."), and refreshing it failed',
+			description:
+				'The token URL answered HTTP 400 "invalid_grant": The refresh token is invalid, revoked or already used. The refresh token is no longer valid (revoked, expired or already used): open the Flextell credential and reconnect it. (Flextell error "invalid_token") — GET /api/v0.0.1/contacts/obj_9 → HTTP 401',
+			code: 'token_refresh_failed',
+			statusCode: 401,
+		});
+	});
+
+	it('without the 401 (n8n 2.x) or a code from the token URL: what it said, and to reconnect', () => {
+		const report = describeTokenRefreshFailure({ status: 503, text: 'HTTP status 503' }, undefined, get);
+		expect(report.message).toBe('Flextell refused the access token, and refreshing it failed');
+		expect(report.description).toBe(
+			'The token URL answered HTTP 503: HTTP status 503. Open the Flextell credential and reconnect it; if that fails too, check its Access Token URL. — GET /api/v0.0.1/contacts/obj_9 → HTTP 401',
+		);
 	});
 });
 

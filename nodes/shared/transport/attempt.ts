@@ -4,8 +4,10 @@
  * and the gate (rate-gate.ts).
  */
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
-import { isTlsCertificateCode } from './errors';
+import type { TokenRefreshRefusal } from './errors';
+import { describeTokenRefreshFailure, isTlsCertificateCode } from './errors';
 import type { ParsedBody } from './response';
 import { discardBody, headerValue, isErrorEnvelope, isPlainObject, parseBody, plainHeaders, readBody } from './response';
 import type { FlextellCall, RequestContext } from './types';
@@ -26,15 +28,75 @@ export async function attempt(ctx: RequestContext, call: FlextellCall, timeoutMs
 	// One deadline for the whole exchange, body included: n8n's `timeout` covers the wait for the
 	// headers, so a body that keeps dripping would otherwise hold the request open.
 	const deadline = AbortSignal.timeout(timeoutMs);
+	const seen: Seen = {};
 	try {
-		const response = await send(ctx, call, timeoutMs, deadline);
+		const response = await send(ctx, call, timeoutMs, deadline, seen);
 		const { body } = response;
 		// Flextell's {error, message} on a 2xx is an error reported with the wrong status.
 		const ok = response.statusCode >= 200 && response.statusCode < 300 && !isErrorEnvelope(body);
 		return { kind: ok ? 'ok' : 'http', statusCode: response.statusCode, headers: response.headers, body };
 	} catch (error) {
-		return deadline.aborted ? { kind: 'network', code: 'ECONNABORTED' } : classify(error);
+		if (deadline.aborted) return { kind: 'network', code: 'ECONNABORTED' };
+		const refusal = tokenRefreshRefusal(error);
+		if (refusal) return { kind: 'other', error: refreshFailedError(ctx, call, refusal, seen.unauthorized) };
+		return classify(error, await thrownBody(error, deadline));
 	}
+}
+
+/** What one attempt saw on the way: Flextell's 401 answer, when n8n handed it back before refreshing (1.x). */
+interface Seen {
+	unauthorized?: ParsedBody;
+}
+
+/** Error bodies are read up to this size (Flextell's are a line of JSON). */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * When n8n's OAuth2 helper could not refresh the token, the error comes from its OAuth2 client:
+ * `AuthError` (the token URL's `{ error, error_description }`, code EAUTH) or `ResponseError`
+ * (another status, code ESTATUS). Not a network failure: the token URL answered.
+ */
+function tokenRefreshRefusal(error: unknown): TokenRefreshRefusal | undefined {
+	for (const candidate of [error, (error as { cause?: unknown })?.cause]) {
+		if (!(candidate instanceof Error)) continue;
+		const { code, body, status } = candidate as Error & { code?: unknown; body?: unknown; status?: unknown };
+		if ((code !== 'EAUTH' && code !== 'ESTATUS') || body === undefined) continue;
+		const fields = isPlainObject(body) ? body : {};
+		const text = typeof fields.error_description === 'string' ? fields.error_description : candidate.message;
+		return {
+			status: typeof status === 'number' ? status : undefined,
+			error: typeof fields.error === 'string' ? fields.error : undefined,
+			text: text.slice(0, 300),
+		};
+	}
+	return undefined;
+}
+
+function refreshFailedError(ctx: RequestContext, call: FlextellCall, refusal: TokenRefreshRefusal, unauthorized: ParsedBody | undefined): NodeApiError {
+	const report = describeTokenRefreshFailure(refusal, unauthorized, { method: call.method, urlPath: new URL(call.url).pathname, retriesDone: 0 });
+	return new NodeApiError(
+		ctx.getNode(),
+		{ error: report.code, message: report.message, statusCode: 401 },
+		{ message: report.message, description: report.description, httpCode: '401' },
+	);
+}
+
+/**
+ * The body of an HTTP error n8n threw, read (within the deadline, up to MAX_ERROR_BODY_BYTES) when
+ * it is still a stream: a 401 after n8n refreshed the token and repeated the request carries
+ * Flextell's reason this way.
+ */
+async function thrownBody(error: unknown, deadline: AbortSignal): Promise<ParsedBody | undefined> {
+	for (const candidate of [error, (error as { cause?: unknown })?.cause, (error as { errorResponse?: unknown })?.errorResponse]) {
+		const response = (candidate as { response?: unknown } | undefined)?.response;
+		if (!isPlainObject(response) || typeof (response.data as { pipe?: unknown } | undefined)?.pipe !== 'function') continue;
+		try {
+			return await readBody(response.data, headerValue(plainHeaders(response.headers), 'content-type'), { deadline, maxBytes: MAX_ERROR_BODY_BYTES });
+		} catch {
+			return undefined;
+		}
+	}
+	return undefined;
 }
 
 export function isRateLimited(outcome: Outcome): boolean {
@@ -55,6 +117,7 @@ async function send(
 	call: FlextellCall,
 	timeoutMs: number,
 	deadline: AbortSignal,
+	seen: Seen,
 ): Promise<FullResponse<ParsedBody>> {
 	const request = (ignoreHttpStatusErrors: IHttpRequestOptions['ignoreHttpStatusErrors']) =>
 		ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
@@ -63,7 +126,8 @@ async function send(
 		});
 	let response = fullResponse(await request({ ignore: true, except: [401] }));
 	if (response.statusCode === 401) {
-		discardBody(response.body);
+		// kept: if the refresh fails, Flextell's reason for the 401 goes into the error
+		seen.unauthorized = await readBody(response.body, headerValue(response.headers, 'content-type'), { deadline, maxBytes: MAX_ERROR_BODY_BYTES }).catch(() => undefined);
 		response = fullResponse(await request(false));
 	}
 	return { ...response, body: await readBody(response.body, headerValue(response.headers, 'content-type'), { deadline }) };
@@ -108,7 +172,7 @@ function toRequestOptions(call: FlextellCall, timeoutMs: number): IHttpRequestOp
 }
 
 /** Finds what went wrong inside whatever n8n threw (it wraps axios errors in NodeApiError). */
-export function classify(error: unknown): Failure {
+export function classify(error: unknown, body?: ParsedBody): Failure {
 	const candidates = [error, (error as { cause?: unknown })?.cause, (error as { errorResponse?: unknown })?.errorResponse];
 	for (const candidate of candidates) {
 		if (!isPlainObject(candidate) && !(candidate instanceof Error)) continue;
@@ -119,7 +183,7 @@ export function classify(error: unknown): Failure {
 				kind: 'http',
 				statusCode: response.status,
 				headers,
-				body: parseBody(bodyText(response.data), headerValue(headers, 'content-type')),
+				body: body ?? parseBody(bodyText(response.data), headerValue(headers, 'content-type')),
 			};
 		}
 	}

@@ -218,6 +218,38 @@ export function describeRedirect(statusCode: number, location: string | undefine
 	};
 }
 
+/** What the token URL answered when n8n's refresh of the access token failed. */
+export interface TokenRefreshRefusal {
+	status?: number;
+	/** The OAuth2 error code (`invalid_grant`, `invalid_client`, …), when the token URL sent one. */
+	error?: string;
+	/** The token URL's own words (`error_description`), else the client library's. */
+	text?: string;
+}
+
+const REFRESH_ADVICE: Record<string, string> = {
+	invalid_grant: 'The refresh token is no longer valid (revoked, expired or already used): open the Flextell credential and reconnect it.',
+	invalid_client: 'Flextell did not accept the client: check the Client ID, the Client Secret and Authentication in the Flextell credential, then reconnect it.',
+};
+
+/**
+ * Flextell answered 401, and n8n's refresh of the access token failed. `unauthorized` is
+ * Flextell's answer to the request when the node still has it (with n8n 1.x, which hands the 401
+ * back before refreshing); n8n 2.x refreshes inside its own helper and drops that answer.
+ */
+export function describeTokenRefreshFailure(refusal: TokenRefreshRefusal, unauthorized: ParsedBody | undefined, request: RequestSummary): FailureReport {
+	const flextell = unauthorized ? flextellError(unauthorized) : {};
+	const answered = [refusal.status ? `HTTP ${refusal.status}` : '', refusal.error ? `"${refusal.error}"` : ''].filter(Boolean).join(' ');
+	const said = `The token URL answered${answered ? ` ${answered}` : ' with an error'}${refusal.text ? `: ${refusal.text.replace(/\.?$/, '.')}` : '.'}`;
+	const advice = REFRESH_ADVICE[refusal.error ?? ''] ?? "Open the Flextell credential and reconnect it; if that fails too, check its Access Token URL.";
+	return {
+		message: `Flextell refused the access token${flextell.message ? ` ("${flextell.message}")` : ''}, and refreshing it failed`,
+		description: `${said} ${advice}${flextell.code ? ` (Flextell error "${flextell.code}")` : ''} — ${request.method} ${request.urlPath} → HTTP 401`,
+		code: 'token_refresh_failed',
+		statusCode: 401,
+	};
+}
+
 function messageWithoutFlextellBody(statusCode: number, body: ParsedBody): string {
 	if (body.kind === 'not-json' && body.isHtml) {
 		return `Flextell answered HTTP ${statusCode} with an HTML page${body.snippet ? ` ("${body.snippet}")` : ''} instead of JSON`;
