@@ -23,6 +23,7 @@ const API_VERSION = 'v0.0.1';
  * @property {import('./faults').FaultQueue} faultQueue
  * @property {import('./config').SandboxConfig} config
  * @property {(ms: number) => Promise<void>} delay
+ * @property {() => number} now   ms since epoch: the time the rate limit, the faults and the log read
  */
 
 /**
@@ -54,6 +55,7 @@ async function handleApi(exchange, context) {
 			token,
 			rememberRetry: (t, moment) => limiter.remember(t, moment),
 			delay: (ms) => context.delay(ms),
+			now: () => context.now(),
 		});
 		if (answered) return;
 	}
@@ -67,7 +69,7 @@ async function handleApi(exchange, context) {
 		throw new ApiError(403, 'account_suspended',
 			'Access is temporarily suspended: requests kept arriving before the Retry-After time.');
 	}
-	const now = Date.now();
+	const now = context.now();
 	const advice = limiter.take(grantedToken, now);
 	// Rate-limit headers (when configured) go on every answer from here on, 2xx and 429 alike.
 	for (const [name, value] of Object.entries(limiter.headers(grantedToken, now))) exchange.res.setHeader(name, value);

@@ -237,7 +237,7 @@ function htmlPage(status) {
  * @param {import('./http').Exchange} exchange
  * @param {Fault} fault
  * @param {{ token: string | null, rememberRetry: (token: string, moment: number) => void,
- *           delay: (ms: number) => Promise<void> }} context
+ *           delay: (ms: number) => Promise<void>, now: () => number }} context
  * @returns {Promise<boolean>}
  */
 async function applyFault(exchange, fault, context) {
@@ -254,7 +254,7 @@ async function applyFault(exchange, fault, context) {
 			return true;
 		}
 		case 'rate_limit': {
-			const now = Date.now();
+			const now = context.now();
 			const retryAfter = fault.retryAfter ?? null;
 			const advice = retryAfter === 'http-date'
 				? retryAdvice('http-date', now, (fault.seconds ?? 1) * 1000)

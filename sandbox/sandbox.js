@@ -11,7 +11,7 @@ const path = require('node:path');
 const { makeCertificate, findCertificate } = require('./cert');
 const { defaultConfig, applyConfig } = require('./config');
 const { FaultQueue } = require('./faults');
-const { RequestLog } = require('./log');
+const { RequestLog, preciseNow } = require('./log');
 const { OAuthServer } = require('./oauth');
 const { RateLimiter } = require('./rate-limit');
 const { Store } = require('./store');
@@ -36,6 +36,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * @property {Record<string, string[]>} [requiredFields]
  * @property {string[]} [collections]     collections that exist besides seeded ones (default contacts, tickets); others answer 404
  * @property {boolean} [quiet]            default true: no per-request lines on stderr
+ * @property {{ now(): number }} [clock]  in this process only: the time (ms since epoch) the rate limit, the
+ *   faults and the log read, so that tests can share a virtual clock with the node; default: the system's
  */
 
 class Sandbox {
@@ -47,6 +49,9 @@ class Sandbox {
 		this.requestLog = new RequestLog();
 		this.faultQueue = new FaultQueue();
 		this.limiter = new RateLimiter(this.config.rateLimit);
+		const { clock } = options;
+		/** @type {() => number} */
+		this.now = clock ? () => clock.now() : preciseNow;
 		this.clientId = DEFAULT_CLIENT_ID;
 		this.clientSecret = DEFAULT_CLIENT_SECRET;
 		this.oauth = new OAuthServer({

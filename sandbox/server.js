@@ -6,7 +6,6 @@
 const { ApiError, Exchange, readBody, parseBody, bodyForLog } = require('./http');
 const { handleApi, bearerToken } = require('./api');
 const { handleControl } = require('./control');
-const { preciseNow } = require('./log');
 
 /**
  * What the handler needs from the sandbox (the Sandbox object provides it).
@@ -39,7 +38,7 @@ function createRequestHandler(sandbox) {
  * @param {import('node:http').ServerResponse} res
  */
 async function handle(sandbox, req, res) {
-	const time = preciseNow();
+	const time = sandbox.now();
 	const url = new URL(req.url ?? '/', sandbox.origin);
 	const control = url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/');
 	const record = sandbox.requestLog.add({
@@ -54,7 +53,7 @@ async function handle(sandbox, req, res) {
 		control,
 	});
 	res.on('close', () => {
-		if (!sandbox.config.quiet) printLine(record, preciseNow() - time);
+		if (!sandbox.config.quiet) printLine(record, sandbox.now() - time);
 	});
 
 	/** @type {string} */

@@ -2,6 +2,8 @@
 // Runs jest in a child process that trusts a freshly made sandbox certificate. Node reads
 // NODE_EXTRA_CA_CERTS only when a process starts, so it cannot be set from inside jest; this is
 // also how n8n itself is told to trust the sandbox. Used by `npm test` and by bench/run.js.
+// The child's temp folder (TMPDIR) is one folder of this run, removed at the end with the
+// certificate in it: what the tests make there (n8n user folders, …) goes with it.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -15,7 +17,11 @@ const { makeCertificate } = require('../sandbox/cert');
  * @returns {number} the exit code
  */
 function runJestTrustingSandbox(argsFor, options = {}) {
-	const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-cert-'));
+	const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-test-'));
+	const certDir = path.join(runDir, 'cert');
+	const tmpDir = path.join(runDir, 'tmp');
+	fs.mkdirSync(certDir);
+	fs.mkdirSync(tmpDir);
 	try {
 		const { certPath } = makeCertificate(certDir);
 		const result = spawnSync(process.execPath, argsFor(certDir), {
@@ -23,6 +29,7 @@ function runJestTrustingSandbox(argsFor, options = {}) {
 			stdio: 'inherit',
 			env: {
 				...process.env,
+				TMPDIR: tmpDir,
 				NODE_EXTRA_CA_CERTS: certPath,
 				FLEXTELL_SANDBOX_CERT_DIR: certDir,
 				N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'silent',
@@ -31,7 +38,7 @@ function runJestTrustingSandbox(argsFor, options = {}) {
 		options.after?.(certDir);
 		return result.status ?? 1;
 	} finally {
-		fs.rmSync(certDir, { recursive: true, force: true });
+		fs.rmSync(runDir, { recursive: true, force: true });
 	}
 }
 

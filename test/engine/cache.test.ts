@@ -9,13 +9,17 @@ import { CACHE_LIMITS, resetCache } from '../../nodes/Flextell/cache';
 import { runNode } from './harness';
 import { makePoller } from './poll-harness';
 import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';
+import { engineClock } from './virtual-time';
+
+jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
+const clock = engineClock();
 
 const sb = useSandbox();
 beforeEach(resetCache);
 
 const CONTACT = '/api/v0.0.1/contacts';
 const gets = (path: string) => apiRequests(sb).filter((r) => r.method === 'GET' && r.path === path);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function getRecord(options: INodeParameters = {}): INodeParameters {
 	return { method: 'GET', path: '=contacts/{{ $json.id }}', options };
@@ -66,7 +70,7 @@ describe('Identical GETs in flight', () => {
 		sb.clearLog();
 		sb.injectFaults([{ kind: 'slow', ms: 500, match: { path: `${CONTACT}/obj_missing` } }]);
 		const leading = runNode({ credentials, items: items({ id: 'obj_missing' }), parameters: getRecord() });
-		await sleep(150);
+		await realSleep(150); // the leading request is in flight (real: the clock skips no wait before it is)
 		const waiting = runNode({ credentials, items: items({ id: ada.id }, { id: 'obj_missing' }), parameters: getRecord({ concurrency: 2 }) });
 		const [lead, wait] = await Promise.all([leading, waiting]);
 		expect(gets(`${CONTACT}/obj_missing`)).toHaveLength(1);
@@ -106,7 +110,7 @@ describe('Cache GET Responses (Seconds)', () => {
 		expect(second.items.map((i) => i.json)).toEqual(first.items.map((i) => i.json));
 		expect(second.items[0].json).not.toBe(second.items[1].json);
 
-		await sleep(1100);
+		await clock.sleep(1100);
 		await run();
 		expect(gets(`${CONTACT}/${ada.id}`)).toHaveLength(2);
 	});
@@ -127,7 +131,7 @@ describe('Cache GET Responses (Seconds)', () => {
 		const first = await run();
 		const etag = sb.log.find((r) => r.status === 200 && r.path === `${CONTACT}/${ada.id}`);
 		expect(etag?.headers['if-none-match']).toBeUndefined();
-		await sleep(1100);
+		await clock.sleep(1100);
 		const second = await run();
 		const revalidation = gets(`${CONTACT}/${ada.id}`)[1];
 		expect(revalidation.headers['if-none-match']).toMatch(/^"[^"]+"$/);
@@ -143,7 +147,7 @@ describe('Cache GET Responses (Seconds)', () => {
 		// Changed behind the node's back (not through this credential): after expiry the ETag no
 		// longer matches and the new record comes back.
 		sb.seed('contacts', [{ id: ada.id, name: 'Ada Lovelace', nested: { n: 2 } }]);
-		await sleep(1100);
+		await clock.sleep(1100);
 		const fourth = await run();
 		expect(gets(`${CONTACT}/${ada.id}`).map((r) => r.status)).toEqual([200, 304, 200]);
 		expect(fourth.items[0].json).toMatchObject({ name: 'Ada Lovelace', nested: { n: 2 } });

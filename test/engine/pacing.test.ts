@@ -5,6 +5,10 @@
  */
 import { runNode } from './harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
+import { engineClock } from './virtual-time';
+
+jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
+const clock = engineClock();
 
 const sb = useSandbox();
 
@@ -91,10 +95,10 @@ describe('Pacing learned from Retry-After alone: one rate-limited round per run'
 		const { credentials } = connectedCredential(sb);
 		const runOf = async (count: number, concurrency: number) => {
 			const work = getEach(count, concurrency);
-			const started = Date.now();
+			const started = clock.now();
 			const { error } = await runNode({ credentials, items: work.items, parameters: work.parameters });
 			expect(error).toBeUndefined();
-			return Date.now() - started;
+			return clock.now() - started;
 		};
 		// Ten seconds well under the limit (every answer takes 400 ms: a run held back by a slow
 		// server), then, in the same stretch, a burst that meets the limit late in it.
@@ -113,11 +117,11 @@ describe('Pacing learned from Retry-After alone: one rate-limited round per run'
 		sb.configure({ rateLimit: null });
 		const { credentials } = connectedCredential(sb);
 		const work = getEach(20, 4);
-		const started = Date.now();
+		const started = clock.now();
 		const { error } = await runNode({ credentials, items: work.items, parameters: work.parameters });
 		expect(error).toBeUndefined();
 		expect(apiRequests(sb)).toHaveLength(20);
-		expect(Date.now() - started).toBeLessThan(10_000);
+		expect(clock.now() - started).toBeLessThan(10_000);
 	}, 30_000);
 });
 

@@ -1,7 +1,11 @@
-/** Behaviours 4 and 6: 429 handling, the shared gate, and cancellation while waiting. */
+/** Behaviours 4 and 6: 429 handling, the shared gate, and cancellation while waiting. On virtual time. */
 import { gateKey, rateGates } from '../../nodes/shared/transport/rate-gate';
 import { runNode, startNode } from './harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
+import { engineClock } from './virtual-time';
+
+jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
+const clock = engineClock();
 
 const sb = useSandbox();
 
@@ -65,9 +69,9 @@ describe('4. Rate limits', () => {
 	it('fails at once when Retry-After is longer than Max Wait, without retrying early', async () => {
 		const { credentials } = connectedCredential(sb);
 		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 30 }]);
-		const started = Date.now();
+		const started = clock.now();
 		const { error } = await runNode({ credentials, parameters: { ...GET, options: { maxWaitSeconds: 5 } } });
-		expect(Date.now() - started).toBeLessThan(2000);
+		expect(clock.now() - started).toBeLessThan(2000);
 		expect(error?.message).toBe('Flextell asked to wait 30 s before retrying, longer than the 5 s this node may wait');
 		expect(error?.description).toMatch(/Max Wait \(Seconds\) to at least 30/);
 		expect(apiRequests(sb)).toHaveLength(1);
@@ -80,7 +84,7 @@ describe('4. Rate limits', () => {
 		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 2 }]);
 		const first = startNode({ credentials, parameters: GET });
 		// Start the second execution once the first has received its 429 (the gate is closed).
-		while (rateGates.gateFor(gateKey(sb.baseUrl, 'cred-1')).delay() === 0) await new Promise((r) => setTimeout(r, 5));
+		while (rateGates.gateFor(gateKey(sb.baseUrl, 'cred-1')).delay() === 0) await clock.sleep(5);
 		// Another GET: an identical one would share the first execution's request instead of sending.
 		const second = startNode({ credentials, parameters: { ...GET, queryParameters: { parameters: [{ name: 'name', value: 'Ada' }] } } });
 		const [a, b] = await Promise.all([first.result, second.result]);
@@ -101,7 +105,7 @@ describe('4. Rate limits', () => {
 		const { credentials } = connectedCredential(sb);
 		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 20 }]);
 		const first = startNode({ credentials, parameters: GET });
-		while (rateGates.gateFor(gateKey(sb.baseUrl, 'cred-1')).delay() === 0) await new Promise((r) => setTimeout(r, 5));
+		while (rateGates.gateFor(gateKey(sb.baseUrl, 'cred-1')).delay() === 0) await clock.sleep(5);
 		const { error } = await runNode({ credentials, parameters: { ...GET, options: { maxWaitSeconds: 2 } } });
 		expect(error?.message).toMatch(/^Flextell's rate limit holds requests with this credential for another (19|20) s/);
 		expect(error?.description).toMatch(/Max Wait \(Seconds\) to at least (19|20)/);
@@ -114,11 +118,11 @@ describe('4. Rate limits', () => {
 		const one = connectedCredential(sb, { id: 'cred-a' });
 		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 2 }]);
 		const first = startNode({ credentials: one.credentials, credentialId: 'cred-a', parameters: GET });
-		while (!apiRequests(sb).some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
-		const limitedAt = Date.now();
+		while (!apiRequests(sb).some((r) => r.status === 429)) await clock.sleep(10);
+		const limitedAt = clock.now();
 		const other = connectedCredential(sb, { id: 'cred-b' });
 		await runNode({ credentials: other.credentials, credentialId: 'cred-b', parameters: GET });
-		expect(Date.now() - limitedAt).toBeLessThan(1500);
+		expect(clock.now() - limitedAt).toBeLessThan(1500);
 		await first.result;
 	}, 15_000);
 
@@ -140,19 +144,27 @@ describe('4. Rate limits', () => {
 });
 
 describe('6. Cancellation', () => {
-	it('a cancelled execution stops waiting for Retry-After', async () => {
-		const { credentials } = connectedCredential(sb);
-		sb.injectFaults([{ kind: 'rate_limit', retryAfter: 60 }]);
-		const run = startNode({ credentials, parameters: GET });
-		while (!apiRequests(sb).some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
-		const cancelledAt = Date.now();
-		run.cancel();
-		const outcome = await Promise.race([
-			run.result.then(() => 'finished', () => 'finished'),
-			new Promise((r) => setTimeout(() => r('still waiting'), 3000)),
-		]);
-		expect(outcome).toBe('finished');
-		expect(Date.now() - cancelledAt).toBeLessThan(1500);
-		expect(apiRequests(sb)).toHaveLength(1);
+	it('a cancelled execution stops waiting for Retry-After (real time)', async () => {
+		// The test cancels on real time while the node waits: no wait is skipped meanwhile.
+		const release = clock.holdSkips();
+		try {
+			const { credentials } = connectedCredential(sb);
+			sb.injectFaults([{ kind: 'rate_limit', retryAfter: 60 }]);
+			const run = startNode({ credentials, parameters: GET });
+			while (!apiRequests(sb).some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
+			const cancelledAt = Date.now();
+			run.cancel();
+			let timer: NodeJS.Timeout | undefined;
+			const outcome = await Promise.race([
+				run.result.then(() => 'finished', () => 'finished'),
+				new Promise((r) => (timer = setTimeout(() => r('still waiting'), 3000))),
+			]);
+			clearTimeout(timer);
+			expect(outcome).toBe('finished');
+			expect(Date.now() - cancelledAt).toBeLessThan(1500);
+			expect(apiRequests(sb)).toHaveLength(1);
+		} finally {
+			release();
+		}
 	}, 15_000);
 });

@@ -1,7 +1,9 @@
 /**
  * A sandbox per test file, on the certificate `npm test` made and told Node to trust
- * (NODE_EXTRA_CA_CERTS), plus a credential connected to it.
+ * (NODE_EXTRA_CA_CERTS), plus a credential connected to it. The sandbox reads the node's clock:
+ * in a test file on virtual time (virtual-time.ts), both sides share it.
  */
+import { systemClock } from '../../nodes/shared/transport/clock';
 import { rateGates } from '../../nodes/shared/transport/rate-gate';
 import { flextellCredential, MemoryCredentialsHelper } from './harness';
 import * as sandboxLib from '../../scripts/lib/sandbox';
@@ -28,7 +30,7 @@ export async function openSandbox(config: object = {}): Promise<Sandbox> {
 	if (!process.env.FLEXTELL_SANDBOX_CERT_DIR) {
 		throw new Error('Run the tests with `npm test`: it makes the sandbox certificate and trusts it.');
 	}
-	return (await sandboxLib.openSandbox({ lifetimeSeconds: 600, ...config })) as unknown as Sandbox;
+	return (await sandboxLib.openSandbox({ lifetimeSeconds: 600, clock: systemClock, ...config })) as unknown as Sandbox;
 }
 
 /** A fresh credential store holding one Flextell credential connected to the sandbox. */

@@ -10,6 +10,10 @@ import { n8nLogger } from './harness';
 import { makePoller } from './poll-harness';
 import type { PollerOptions } from './poll-harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
+import { engineClock } from './virtual-time';
+
+jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
+const clock = engineClock();
 
 const sb = useSandbox();
 
@@ -30,7 +34,7 @@ function watch(parameters: Record<string, unknown> = {}, options: Partial<Poller
 async function listRequestsArrived(count: number): Promise<void> {
 	for (let waited = 0; apiRequests(sb).length < count; waited += 20) {
 		if (waited > 10_000) throw new Error(`only ${apiRequests(sb).length} of ${count} list requests arrived`);
-		await sleep(20);
+		await clock.sleep(20);
 	}
 }
 
@@ -71,9 +75,9 @@ describe('Flextell Trigger: overlapping polls', () => {
 		const { result, logged } = await capturingLog(async () => {
 			const first = poller.poll();
 			await listRequestsArrived(1);
-			const startedAt = Date.now();
+			const startedAt = clock.now();
 			const second = await poller.poll();
-			const secondTookMs = Date.now() - startedAt;
+			const secondTookMs = clock.now() - startedAt;
 			return { first: await first, second, secondTookMs };
 		});
 
@@ -102,7 +106,7 @@ describe('Flextell Trigger: overlapping polls', () => {
 		const long = poller.poll();
 		const during: Array<Promise<Items>> = [];
 		for (let tick = 0; tick < 6; tick++) {
-			await sleep(250);
+			await clock.sleep(250);
 			if (tick === 2) sb.seed('contacts', [{ name: 'b3' }]);
 			during.push(poller.poll());
 		}
@@ -185,7 +189,7 @@ describe('Flextell Trigger: the poll budget', () => {
 		expect(tally(...recovered)).toEqual(once('e1', 'e2'));
 	});
 
-	it('a slow answer is cut at the budget: the poll fails naming the budget instead of waiting out the request timeout', async () => {
+	it('a slow answer is cut at the budget: the poll fails naming the budget instead of waiting out the request timeout (real time)', async () => {
 		sb.seed('contacts', [{ name: 'seed' }]);
 		const poller = watch({ options: { timeout: 60_000 } }, { engineBudgetMs: 1500 });
 		expect(await poller.poll()).toBeNull();

@@ -5,6 +5,10 @@
 import { runNode } from './harness';
 import { makePoller } from './poll-harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
+import { engineClock } from './virtual-time';
+
+jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
+const clock = engineClock();
 
 const sb = useSandbox();
 

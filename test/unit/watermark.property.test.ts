@@ -12,7 +12,8 @@
  * after the activation poll; a restart reloads what was saved and forgets the locks.
  *
  * Seeded and reproducible: FLEXTELL_FUZZ_SEED=<n> picks the seed (a fixed one by default),
- * FLEXTELL_FUZZ_RUNS=<n> the number of runs (10 000 by default); a failure prints the seed, the
+ * FLEXTELL_FUZZ_RUNS=<n> the number of runs (else FLEXTELL_PROPERTY_RUNS: 1 000 in `npm test`, 10 000
+ * in `npm run test:fuzz`); a failure prints the seed, the
  * path to replay it and the shrunk sequence.
  */
 import fc from 'fast-check';
@@ -24,7 +25,7 @@ import { pollLockKey, resetPollLocks } from '../../nodes/FlextellTrigger/poll-lo
 import { dateValue } from '../../nodes/FlextellTrigger/watermark';
 
 const SEED = Number(process.env.FLEXTELL_FUZZ_SEED ?? 20_261_129);
-const RUNS = Number(process.env.FLEXTELL_FUZZ_RUNS ?? 10_000);
+const RUNS = Number(process.env.FLEXTELL_FUZZ_RUNS ?? process.env.FLEXTELL_PROPERTY_RUNS ?? 1_000);
 const FIELDS = { idField: 'id', dateField: 'created_at' };
 const STATE_KEY = 'contacts';
 const T0 = Date.UTC(2026, 0, 1);
