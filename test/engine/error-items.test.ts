@@ -4,10 +4,8 @@
  */
 import { runNode } from './harness';
 import { connectedCredential, items, useSandbox } from './sandbox-fixture';
-import { engineClock } from './virtual-time';
 
 jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
-const clock = engineClock();
 
 const sb = useSandbox();
 

@@ -1,10 +1,8 @@
 /** Behaviours 3 and 5: Flextell's errors, continue-on-fail, and retries of server/network faults. */
 import { runNode } from './harness';
 import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';
-import { engineClock } from './virtual-time';
 
 jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
-const clock = engineClock();
 
 const sb = useSandbox();
 

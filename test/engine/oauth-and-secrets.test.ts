@@ -1,10 +1,8 @@
 /** Behaviours 7 and 8: expired tokens are refreshed by n8n; no token leaks anywhere. */
 import { n8nLogger, runNode } from './harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
-import { engineClock } from './virtual-time';
 
 jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
-const clock = engineClock();
 
 const sb = useSandbox();
 

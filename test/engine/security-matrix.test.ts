@@ -8,10 +8,8 @@ import { resolveApiPrefix } from '../../nodes/shared/transport/url';
 import { runNode } from './harness';
 import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';
 import type { Sandbox } from './sandbox-fixture';
-import { engineClock } from './virtual-time';
 
 jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
-const clock = engineClock();
 
 const sb = useSandbox();
 

@@ -5,10 +5,8 @@
 import { runNode } from './harness';
 import { makePoller } from './poll-harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
-import { engineClock } from './virtual-time';
 
 jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
-const clock = engineClock();
 
 const sb = useSandbox();
 

@@ -1,10 +1,8 @@
 /** Behaviours 1 and 2: where requests go, and what comes out. */
 import { runNode } from './harness';
 import { apiRequests, connectedCredential, items, useSandbox } from './sandbox-fixture';
-import { engineClock } from './virtual-time';
 
 jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
-const clock = engineClock();
 
 const sb = useSandbox();
 

@@ -128,17 +128,37 @@ function useSandboxAndClient(options = {}) {
 }
 
 /**
+ * The time a sandbox reads when a test moves it by hand: it starts at the real time and moves
+ * only by `advance`, so a limiter's windows and refills are judged without waiting for them.
+ */
+class ManualClock {
+	constructor() {
+		this.time = Date.now();
+	}
+
+	now() {
+		return this.time;
+	}
+
+	/** @param {number} ms */
+	async advance(ms) {
+		this.time += Math.max(0, ms);
+	}
+}
+
+/**
  * For the rate-limit tests: a sandbox and client for the file, reset to no rate limit before each
- * test, and `list(token)`: GET /contacts with that token.
+ * test, `list(token)`: GET /contacts with that token, and the sandbox's clock, moved by hand.
  */
 function useRateLimitSandbox() {
-	const { sb, client } = useSandboxAndClient();
+	const clock = new ManualClock();
+	const { sb, client } = useSandboxAndClient({ clock });
 	beforeEach(() => {
 		sb.reset();
 		sb.configure({ rateLimit: null });
 	});
 	const list = (/** @type {string} */ token) => client.api('GET', '/contacts', { token });
-	return { sb, client, list };
+	return { sb, client, list, clock };
 }
 
-module.exports = { openSandbox, Client, sleep, useSandboxAndClient, useRateLimitSandbox };
+module.exports = { openSandbox, Client, sleep, useSandboxAndClient, useRateLimitSandbox, ManualClock };

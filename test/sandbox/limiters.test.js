@@ -8,33 +8,33 @@ const readline = require('node:readline');
 
 const { Client, useRateLimitSandbox } = require('./helpers');
 
-const { sb, client, list } = useRateLimitSandbox();
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+// On the sandbox's clock, moved by hand (no real waits).
+const { sb, client, list, clock } = useRateLimitSandbox();
 
 describe('limiters', () => {
 	test('sliding window: at most `limit` in any window; Retry-After until the oldest leaves it', async () => {
 		sb.configure({ rateLimit: { limit: 2, windowSeconds: 1, limiter: 'sliding' } });
 		const { access_token: token } = sb.issueToken();
 		expect((await list(token)).status).toBe(200);
-		await sleep(600);
+		await clock.advance(600);
 		expect((await list(token)).status).toBe(200);
 		const limited = await list(token);
 		expect(limited.status).toBe(429);
 		expect(limited.headers['retry-after']).toBe('1'); // ≈ 0.4 s, in whole seconds
-		await sleep(500);
+		await clock.advance(500);
 		// The first request has left the window, the second has not: one place, not two.
 		expect((await list(token)).status).toBe(200);
 		expect((await list(token)).status).toBe(429);
 	});
 
 	test('token bucket: `limit` at once, then one per window/limit', async () => {
-		// Slow refill (one token per 2 s), so a loaded machine's gaps between requests refill nothing.
+		// One token per 2 s.
 		sb.configure({ rateLimit: { limit: 3, windowSeconds: 6, limiter: 'token-bucket' } });
 		const { access_token: token } = sb.issueToken();
 		const burst = [];
 		for (let i = 0; i < 4; i++) burst.push((await list(token)).status);
 		expect(burst).toEqual([200, 200, 200, 429]);
-		await sleep(2100); // 2 s refills one token
+		await clock.advance(2100); // 2 s refills one token
 		expect((await list(token)).status).toBe(200);
 		expect((await list(token)).status).toBe(429);
 	});
@@ -46,7 +46,7 @@ describe('limiters', () => {
 });
 
 describe('rate-limit headers', () => {
-	test('off by default, as the seed documents', async () => {
+	test("off by default, as Flextell's API documentation names only Retry-After", async () => {
 		sb.configure({ rateLimit: { limit: 5, windowSeconds: 2 } });
 		const answer = await list(sb.issueToken().access_token);
 		expect(Object.keys(answer.headers).filter((name) => /ratelimit/i.test(name))).toEqual([]);
@@ -65,14 +65,14 @@ describe('rate-limit headers', () => {
 	test('x-epoch: the reset as epoch seconds; on a 429 too, with Retry-After', async () => {
 		sb.configure({ rateLimit: { limit: 1, windowSeconds: 2, headers: 'x-epoch' } });
 		const token = sb.issueToken().access_token;
-		const before = Date.now();
+		const before = clock.now();
 		await list(token);
 		const limited = await list(token);
 		expect(limited.status).toBe(429);
 		expect(limited.headers['x-ratelimit-remaining']).toBe('0');
 		const reset = Number(limited.headers['x-ratelimit-reset']) * 1000;
 		expect(reset).toBeGreaterThanOrEqual(before + 1000);
-		expect(reset).toBeLessThanOrEqual(Date.now() + 3000);
+		expect(reset).toBeLessThanOrEqual(clock.now() + 3000);
 		expect(limited.headers['retry-after']).toBeDefined();
 	});
 

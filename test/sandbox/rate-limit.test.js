@@ -1,9 +1,10 @@
 // @ts-check
 'use strict';
 const { apiRequests } = require('../../scripts/lib/sandbox');
-const { sleep, useRateLimitSandbox } = require('./helpers');
+const { useRateLimitSandbox } = require('./helpers');
 
-const { sb, client, list } = useRateLimitSandbox();
+// On the sandbox's clock, moved by hand (no real waits).
+const { sb, client, list, clock } = useRateLimitSandbox();
 const apiLog = () => apiRequests(sb);
 const lastApi = () => apiLog()[apiLog().length - 1];
 
@@ -21,7 +22,7 @@ describe('fixed window per access token', () => {
 		// another token has its own window
 		expect((await list(sb.issueToken().access_token)).status).toBe(200);
 
-		await sleep(1000);
+		await clock.advance(1000);
 		expect((await list(token)).status).toBe(200);
 		expect(apiLog().map((r) => [r.status, r.early])).toEqual([[200, false], [200, false], [429, false], [200, false], [200, false]]);
 	});
@@ -35,9 +36,9 @@ describe('fixed window per access token', () => {
 		const date = Date.parse(String(limited.headers['retry-after']));
 		expect(String(limited.headers['retry-after'])).toMatch(/^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/);
 		expect(date % 1000).toBe(0);
-		expect(date).toBeGreaterThan(Date.now());
-		expect(date).toBeLessThanOrEqual(Date.now() + 2000);
-		await sleep(date - Date.now() + 5);
+		expect(date).toBeGreaterThan(clock.now());
+		expect(date).toBeLessThanOrEqual(clock.now() + 2000);
+		await clock.advance(date - clock.now() + 5);
 		const retried = await list(token);
 		expect(retried.status).toBe(200);
 		expect(lastApi().early).toBe(false);
@@ -55,7 +56,7 @@ describe('fixed window per access token', () => {
 
 		expect((await list(token)).status).toBe(429);
 		expect(lastApi().early).toBe(true);
-		await sleep(windowStart + 1000 - Date.now() + 50);
+		await clock.advance(windowStart + 1000 - clock.now() + 50);
 		expect((await list(token)).status).toBe(200);
 		expect(lastApi().early).toBe(false);
 	});
@@ -89,7 +90,7 @@ describe('a rate_limit fault', () => {
 		expect(limited.headers['retry-after']).toBe('1');
 		expect(limited.json.message).toBe('Too many requests. Retry after 1 seconds.');
 		expect((await list(token)).status).toBe(200); // no limiter configured: served, but early
-		await sleep(1000);
+		await clock.advance(1000);
 		expect((await list(token)).status).toBe(200);
 		expect(apiLog().map((r) => [r.status, r.early, r.fault])).toEqual([[429, false, 'rate_limit'], [200, true, null], [200, false, null]]);
 	});
