@@ -14,7 +14,7 @@
  * @property {number} windowSeconds    length of the window (token bucket: the time to refill all `limit` tokens)
  * @property {RetryAfterMode} retryAfter  how a 429 tells when to come back
  * @property {LimiterKind} limiter     fixed window (default), sliding window, or token bucket
- * @property {HeaderStyle} headers     rate-limit headers on every answer: none (default, as the seed documents),
+ * @property {HeaderStyle} headers     rate-limit headers on every answer: none (default, as Flextell's API documentation names none),
  *   ietf (RateLimit-Policy + RateLimit), draft (RateLimit-Limit/-Remaining/-Reset), x (X-RateLimit-*, reset in
  *   seconds to go), x-epoch (X-RateLimit-*, reset as epoch seconds)
  * @property {number} suspendAfter     early requests (before the Retry-After moment) tolerated before the token is suspended

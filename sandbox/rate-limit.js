@@ -5,7 +5,7 @@
 //   at the token's first request; the default), a sliding window (at most `limit` requests in any
 //   `windowSeconds`), or a token bucket (`limit` tokens, refilled evenly over `windowSeconds`);
 // - optionally, rate-limit headers on every answer in one of the common styles (off by default,
-//   as the seed documents only Retry-After);
+//   as Flextell's API documentation names only Retry-After);
 // - the moment the last 429 allowed the token back (its Retry-After, or the window end when no
 //   Retry-After was sent); a request before that moment is "early" and counted;
 // - suspension once a token has made more than `suspendAfter` early requests.

@@ -1,6 +1,7 @@
 /**
  * Error mapping: what the user reads when a Flextell request fails. Pure functions that build
  * `{ message, description, code, statusCode }`; the request module turns that into n8n errors.
+ * Not pure: `asNodeError`, which sets the item index on the n8n error it is given.
  *
  * Messages come from Flextell where it gave one (`{"error": "code", "message": "…"}`); the
  * description says what to do next. Nothing here ever includes request headers, so the bearer

@@ -1,6 +1,6 @@
 /**
- * Paging through Flextell lists. The seed does not say how Flextell pages, so the common schemes
- * are supported and the user picks one:
+ * Paging through Flextell lists. Flextell's API documentation does not say how Flextell pages, so
+ * the common schemes are supported and the user picks one:
  *
  * - cursor: `?limit=&cursor=`; the next cursor is read from a response field (top level, then
  *   under `meta`); the list ends when it is missing or empty.

@@ -1,6 +1,6 @@
 /**
- * What a response says about the rate limit, from the headers servers commonly send (the seed
- * documents none of them; Flextell may send one some day, or a gateway in front of it may):
+ * What a response says about the rate limit, from the headers servers commonly send (Flextell's
+ * API documentation names none of them; Flextell may send one some day, or a gateway in front of it may):
  *
  * - IETF `RateLimit` / `RateLimit-Policy` (structured fields: `"default";r=12;t=3` and
  *   `"default";q=50;w=5`; also the older `limit=50, remaining=12, reset=3` form);

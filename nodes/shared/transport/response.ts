@@ -1,5 +1,6 @@
 /**
- * Turning Flextell's answers into n8n items. Pure functions.
+ * Turning Flextell's answers into n8n items: reading a body (readBody and discardBody consume the
+ * response stream), and pure functions for the rest (parsing, the error envelope, output shape).
  *
  * Flextell wraps successful payloads as `{"data": …}`. The node hands users the payload itself:
  * an object becomes one item, a list one item per element (unless splitting is off), and an
