@@ -1,8 +1,9 @@
 // @ts-check
 // End-to-end: the Flextell tool inside a real n8n's AI Agent. Manual Trigger → AI Agent, whose
 // OpenAI Chat Model's Base URL points at the scripted model (sandbox/scripted-model.js, plain
-// HTTP on 127.0.0.1), with two Flextell tools against the Flextell sandbox: "Flextell" (GET, the
-// path written by the model) and "Create contact" (POST, the body written by the model).
+// HTTP on 127.0.0.1), with three Flextell tools against the Flextell sandbox: "Flextell" (GET, the
+// path written by the model), "List tickets" (GET, a query parameter written by the model) and
+// "Create contact" (POST, the body written by the model). Then example 05 as shipped.
 // One `n8n execute` per n8n version: the prompt scripts every case as a tool call of its own, and
 // the scripted model's log (every request n8n sent it) is the evidence the assertions read.
 // Run with `npm run test:e2e` (test/e2e/run.js sets FLEXTELL_N8N_VERSION and FLEXTELL_E2E_PACK_DIR).
@@ -34,6 +35,7 @@ const CASES = /** @type {const} */ ([
 	['Flextell', { path: `notes?limit=${NOTES}` }, `a ${NOTES}-record answer`],
 	['Flextell', { path: '../../oauth/token' }, 'a path that leaves the API'],
 	['Create_contact', { body: ['not', 'an', 'object'] }, 'a body that is not a JSON object'],
+	['List_tickets', { status: 'open' }, 'a query parameter written by the model'],
 ]);
 const PROMPT = ['Use the Flextell tools as scripted.', ...CASES.map(([tool, args]) => `CALL ${tool} ${JSON.stringify(args)}`)].join('\n');
 
@@ -96,6 +98,11 @@ beforeAll(async () => {
 		tools: [
 			flextellTool('Flextell', { method: 'GET', path: "={{ $fromAI('path', 'Resource path relative to the API version, e.g. contacts or contacts/<id>', 'string') }}" }, CRED.main),
 			flextellTool(
+				'List tickets',
+				{ method: 'GET', path: 'tickets', queryParameters: { parameters: [{ name: 'status', value: "={{ $fromAI('status', 'Only tickets with this status, e.g. open', 'string') }}" }] } },
+				CRED.main,
+			),
+			flextellTool(
 				'Create contact',
 				{ method: 'POST', path: 'contacts', jsonBody: "={{ $fromAI('body', 'The new contact as a JSON object, e.g. {\"name\": \"Ada\"}', 'json') }}" },
 				CRED.main,
@@ -115,7 +122,10 @@ beforeAll(async () => {
 
 	// The data the cases read; the 429 meets the tickets list once.
 	sb.seed('contacts', [{ id: 'obj_ada', name: 'Ada Lovelace', email: 'ada@example.com' }]);
-	sb.seed('tickets', [{ title: 'Printer on fire', status: 'open' }]);
+	sb.seed('tickets', [
+		{ title: 'Printer on fire', status: 'open' },
+		{ title: 'Old request', status: 'closed' },
+	]);
 	sb.seed(
 		'notes',
 		Array.from({ length: NOTES }, (_, i) => ({ title: `Note ${i + 1}`, body: `${'Lorem ipsum dolor sit amet. '.repeat(36)}`.slice(0, 1000) })),
@@ -124,7 +134,7 @@ beforeAll(async () => {
 
 	const t1 = Date.now();
 	r = await cli(folder, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput'], 170_000);
-	timings['n8n execute (the agent, 8 tool calls)'] = Date.now() - t1;
+	timings[`n8n execute (the agent, ${CASES.length} tool calls)`] = Date.now() - t1;
 	run = { ...r, result: n8n.parseExecuteOutput(r.stdout) };
 	toolResults = lastToolMessages();
 }, 330_000);
@@ -150,7 +160,8 @@ describe(`n8n ${VERSION}: AI Agent + scripted model + the Flextell tool`, () => 
 		expect(output).toContain(`Flextell returned: ${toolResults[0]}`);
 		expect(output).toContain(`Create_contact returned: ${toolResults[1]}`);
 		// Decision (docs): a failed call is a result, not an error; no tool run is marked as failed.
-		const runs = [...(run.result.data.resultData.runData.Flextell ?? []), ...(run.result.data.resultData.runData['Create contact'] ?? [])];
+		const runData = run.result.data.resultData.runData;
+		const runs = ['Flextell', 'Create contact', 'List tickets'].flatMap((name) => runData[name] ?? []);
 		expect(runs).toHaveLength(CASES.length);
 		expect(runs.filter((r) => r.error || r.executionStatus === 'error')).toEqual([]);
 	});
@@ -158,12 +169,13 @@ describe(`n8n ${VERSION}: AI Agent + scripted model + the Flextell tool`, () => 
 	test('n8n sends the model the tool description and a parameter schema from $fromAI', () => {
 		const tools = model.completions()[0].body.tools;
 		const byName = Object.fromEntries(tools.map((/** @type {any} */ t) => [t.function.name, t.function]));
-		expect(Object.keys(byName).sort()).toEqual(['Create_contact', 'Flextell']);
+		expect(Object.keys(byName).sort()).toEqual(['Create_contact', 'Flextell', 'List_tickets']);
 		expect(byName.Flextell.description).toBe(toolDescription);
 		expect(toolDescription).toMatch(/relative to the API version/);
 		expect(toolDescription).toMatch(/contacts\?status=open/);
 		expect(byName.Flextell.parameters.properties.path).toMatchObject({ type: 'string', description: expect.stringMatching(/Resource path/) });
 		expect(byName.Create_contact.parameters.properties.body.description).toMatch(/JSON object/);
+		expect(byName.List_tickets.parameters.properties.status).toMatchObject({ type: 'string' });
 	});
 
 	test('GET: the record itself', () => {
@@ -196,8 +208,8 @@ describe(`n8n ${VERSION}: AI Agent + scripted model + the Flextell tool`, () => 
 	});
 
 	test('429: held until Retry-After, the model gets the data, never the rate limit', () => {
-		expect(result(4)).toMatchObject({ shown: 1, total: 1, more: false, records: [expect.objectContaining({ title: 'Printer on fire' })] });
-		const tickets = apiRequests(sb).filter((/** @type {any} */ e) => e.path === `${API}/tickets`);
+		expect(result(4)).toMatchObject({ shown: 2, total: 2, more: false, records: [expect.objectContaining({ title: 'Printer on fire' }), expect.objectContaining({ title: 'Old request' })] });
+		const tickets = apiRequests(sb).filter((/** @type {any} */ e) => e.target === `${API}/tickets`);
 		expect(tickets.map((/** @type {any} */ e) => e.status)).toEqual([429, 200]);
 		expect(tickets[1].time - tickets[0].time).toBeGreaterThanOrEqual(1000);
 		expect(tickets.map((/** @type {any} */ e) => e.early)).toEqual([false, false]);
@@ -238,6 +250,11 @@ describe(`n8n ${VERSION}: AI Agent + scripted model + the Flextell tool`, () => 
 		expect(JSON.parse(toolCall.function.arguments)).toMatchObject({ path: 'tickets?status=open' });
 		expect(n8n.nodeItems(out, 'AI Agent')?.[0]?.output).toMatch(/^Flextell returned: \[\{"shown":1,"total":1,"more":false,"records":\[\{.*"title":"Printer on fire"/);
 	}, 180_000);
+
+	test('a query parameter the model wrote ($fromAI in Query Parameters) reaches Flextell', () => {
+		expect(result(8)).toMatchObject({ shown: 1, total: 1, records: [expect.objectContaining({ title: 'Printer on fire', status: 'open' })] });
+		expect(apiRequests(sb).some((/** @type {any} */ e) => e.target === `${API}/tickets?status=open` && e.status === 200)).toBe(true);
+	});
 
 	test('no access token, refresh token or client secret in anything the model received', () => {
 		const everything = JSON.stringify(model.log);
