@@ -11,7 +11,7 @@ export { asNodeError, errorItem } from './errors';
 export type { PaginationConfig, PaginationMode, PagingProblem } from './pagination';
 export { listPages, pageRecords, PAGINATION_MODES } from './pagination';
 export { gateKey } from './rate-gate';
-export { describeRateLimitCost, takeRateLimitCost } from './rate-limit-cost';
+export { describeRateLimitCost, describeRateLimitDetails, takeRateLimitCost } from './rate-limit-cost';
 export type { SuccessResponse } from './response';
 export { isPlainObject, payloadToItems, shapeOutput } from './response';
 export type { HttpMethod } from './retry-policy';

@@ -10,7 +10,15 @@
  * - when the server's rate-limit headers say the allowance is spent (rate-limit-headers.ts):
  *   until their reset. The server's `remaining` is trusted over local counts (other processes may
  *   share the allowance); requests in flight count as spent until their answer says otherwise;
- * - when a limit learned from earlier 429s would be exceeded (limit-estimator.ts).
+ * - when a limit learned from earlier 429s would be exceeded (limit-estimator.ts) — but never
+ *   while the server's headers say places are left: the headers are the truth.
+ *
+ * Other clients (n8n's workers in queue mode) may spend the same allowance. When the server's count
+ * falls by more between two answers than this process sent, the difference is theirs; when a 429
+ * comes although the headers said places were left, they took those places. Either way the limit
+ * is not lowered: the gate keeps that many places for them (a margin: the running mean of their
+ * requests between two of our answers, so it fades as they go quiet) and lets its own requests
+ * use the rest.
  *
  * Deciding and recording a start happen with no await in between, so no two requests can both
  * take the last place, and no request starts before the allowed moment, at any concurrency.
@@ -24,6 +32,7 @@
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import type { Allowance } from './rate-limit-headers';
+import type { GateNote, HeldSpan } from './rate-limit-cost';
 import { LimitEstimator } from './limit-estimator';
 
 /**
@@ -40,11 +49,15 @@ export interface GateTicket {
 	/** Which start this was (1, 2, …), to tell newer readings of the allowance from older ones. */
 	seq: number;
 	startedAt: number;
+	/** Places the server's last reading left for this process when it started (undefined: no reading). */
+	leftAtStart?: number;
+	/** Its answer stated the allowance (set when answered). */
+	answerRead?: boolean;
 }
 
 /** How passing the gate ended: a ticket to send, a hold longer than allowed, or a cancellation. */
 export type GatePass =
-	| { kind: 'turn'; ticket: GateTicket; turn: GateTurn; waitedMs: number }
+	| { kind: 'turn'; ticket: GateTicket; turn: GateTurn; waitedMs: number; held: HeldSpan[] }
 	| { kind: 'too-long'; delayMs: number; reason: GateHoldReason }
 	/** Waiting `delayMs` (or for another request's probe) would end past the caller's deadline. */
 	| { kind: 'past-deadline'; delayMs: number; probing: boolean }
@@ -61,7 +74,18 @@ interface KnownAllowance {
 	seenAt: number;
 	/** Requests started since that the reading may not count yet (in flight when it came, or started after). */
 	uncounted: number;
+	/** Not a reading: after a reset, one request finds out what the new window allows. */
+	scout?: boolean;
+	/** The reading as the server gave it, and the start (seq) whose answer gave it. */
+	read?: { remaining: number; seq: number; at: number };
 }
+
+/** Weight of the newest count in the running mean of other clients' requests between two answers. */
+const OTHERS_WEIGHT = 0.25;
+/** Weight of the newest answer in the running time per answer. */
+const LATENCY_WEIGHT = 0.2;
+/** Notes kept per gate (what it learned and when), the newest. */
+const MAX_NOTES = 200;
 
 export class RateGate {
 	/** Nobody sends before this moment (epoch ms). */
@@ -74,11 +98,77 @@ export class RateGate {
 	private starts = 0;
 	private inFlight = 0;
 	private allowance: KnownAllowance | undefined;
+	/**
+	 * Other clients' requests per ms (a running mean over the intervals between two of our
+	 * answers in one window), and our time per answer: their requests in flight at any moment are
+	 * about the product, and that many places are kept for them.
+	 */
+	private othersPerMs = 0;
+	private latencyMs = 0;
+	/** Places taken despite a reading (429s): kept for them on top, fading as readings show them quiet. */
+	private taken = 0;
+	private notedMargin = 0;
+	/** The longest reset seen in a reading: a window's length, about. */
+	private windowSeenMs = 0;
+	private notes: GateNote[] = [];
 	readonly estimator = new LimitEstimator();
 	/** Requests waiting for an answer: woken (their wait aborted) when a request settles. */
 	private waiters = new Set<AbortController>();
 
-	constructor(private readonly clock: Clock = systemClock) {}
+	constructor(private readonly clock: Clock = systemClock) {
+		this.estimator.onNote = (at, text) => this.note(at, text);
+	}
+
+	/** Notes what the gate learned or decided (kept for the record of the runs that use it). */
+	note(at: number, text: string): void {
+		this.notes.push({ at, text });
+		if (this.notes.length > MAX_NOTES) this.notes.splice(0, this.notes.length - MAX_NOTES);
+	}
+
+	/** The notes from `at` on, after one that says what was known then (learned by earlier runs). */
+	notesSince(at: number): GateNote[] {
+		const later = this.notes.filter((n) => n.at >= at);
+		const before = this.notes.filter((n) => n.at < at);
+		const known = before.length ? [{ at, text: `known from before: ${before[before.length - 1].text}` }] : [];
+		return [...known, ...later];
+	}
+
+	/** The window the gate paces to, when it knows one (learned, or the longest reset read). */
+	windowMs(): number | undefined {
+		return this.estimator.estimate?.windowMs ?? (this.windowSeenMs > 0 ? Math.ceil(this.windowSeenMs / 1000) * 1000 : undefined);
+	}
+
+	/** Places kept for other clients now: about their requests in flight at any moment. */
+	marginNow(): number {
+		// Half as many again: times per answer vary, and a place too few is a 429.
+		return Math.max(0, Math.ceil(1.5 * this.othersPerMs * this.latencyMs + this.taken - 0.2));
+	}
+
+	/** Between two answers `ms` apart other clients sent `count` requests. */
+	private otherClients(now: number, count: number, ms: number): void {
+		const before = this.marginNow();
+		this.othersPerMs += OTHERS_WEIGHT * (count / Math.max(1, ms) - this.othersPerMs);
+		this.taken *= 1 - OTHERS_WEIGHT;
+		const next = this.marginNow();
+		// Noted when it first shows, grows past what was noted, or is gone (not each step between).
+		if (next > this.notedMargin || (next === 0 && before > 0)) {
+			this.notedMargin = next;
+			this.note(
+				now,
+				next === 0
+					? 'other clients quiet: no places kept for them'
+					: `other clients sent ${count} in ${Math.round(ms)} ms between two answers: keeping ${next} place${next === 1 ? '' : 's'} of each window for them (limit not lowered)`,
+			);
+		}
+	}
+
+	/** A 429 although the reading left `places`: other clients took them. */
+	private placesTaken(now: number, places: number): void {
+		this.taken += places;
+		const next = this.marginNow();
+		this.notedMargin = Math.max(this.notedMargin, next);
+		this.note(now, `429 while the headers left ${places} place${places === 1 ? '' : 's'}: other clients spend the same limit; keeping ${next} place${next === 1 ? '' : 's'} of each window for them (limit not lowered)`);
+	}
 
 	/** Nobody sends before `until` (epoch ms). Never moves an existing moment earlier. */
 	hold(until: number): void {
@@ -112,17 +202,29 @@ export class RateGate {
 		if (held > 0) return { delayMs: held, reason: 'rate-limited' };
 		const spent = this.allowanceDelay(now);
 		if (spent > 0) return { delayMs: spent, reason: 'allowance' };
+		// The server said places are left: the learned estimate holds nothing back.
+		if (this.allowance) return { delayMs: 0, reason: 'allowance' };
 		return { delayMs: this.estimator.nextStart(now, this.inFlight) - now, reason: 'learned-limit' };
+	}
+
+	/** Places the server's last reading leaves this process (undefined: no reading, or a scout). */
+	private leftFor(now: number): number | undefined {
+		const allowance = this.allowance;
+		if (!allowance || allowance.scout || now >= allowance.resetAt) return undefined;
+		return allowance.remaining - allowance.uncounted - this.marginNow();
 	}
 
 	private allowanceDelay(now: number): number {
 		const allowance = this.allowance;
-		if (!allowance || allowance.remaining - allowance.uncounted > 0) return 0;
+		if (!allowance || allowance.remaining - allowance.uncounted - (allowance.scout ? 0 : this.marginNow()) > 0) return 0;
+		// Within the places kept for others: one request at a time, while two or more are left (the
+		// last place may be theirs), each answer a fresh reading.
+		if (!allowance.scout && now < allowance.resetAt && allowance.remaining - allowance.uncounted >= 2) return this.inFlight === 0 ? 0 : Infinity;
 		if (now < allowance.resetAt) return allowance.resetAt - now;
 		// Reset, but what the new window allows is unknown: one request finds out, the others wait
 		// for its answer (a sliding window or a token bucket may have freed a single place).
 		if (allowance.uncounted > 0 && this.inFlight > 0) return Infinity;
-		this.allowance = { remaining: 1, resetAt: now, seenAt: this.starts, uncounted: 0 };
+		this.allowance = { remaining: 1, resetAt: now, seenAt: this.starts, uncounted: 0, scout: true };
 		return 0;
 	}
 
@@ -139,11 +241,12 @@ export class RateGate {
 
 	/** Records a start (right after `enter` let it go, with no await between). */
 	private start(turn: GateTurn, now: number): GateTicket {
+		const leftAtStart = this.leftFor(now);
 		this.starts += 1;
 		this.inFlight += 1;
 		if (this.allowance) this.allowance.uncounted += 1;
 		this.estimator.started(now);
-		return { turn, seq: this.starts, startedAt: now };
+		return { turn, seq: this.starts, startedAt: now, ...(leftAtStart !== undefined ? { leftAtStart } : {}) };
 	}
 
 	/**
@@ -152,6 +255,7 @@ export class RateGate {
 	 */
 	answered(ticket: GateTicket, outcome: { rateLimited: boolean; succeeded: boolean; allowance?: Allowance }, now: number = this.clock.now()): void {
 		this.inFlight = Math.max(0, this.inFlight - 1);
+		this.latencyMs += LATENCY_WEIGHT * (Math.max(0, now - ticket.startedAt) - this.latencyMs);
 		// The waiters look again once this call's bookkeeping (and a 429's hold) is done.
 		for (const waiter of this.waiters) waiter.abort();
 		this.waiters.clear();
@@ -166,7 +270,10 @@ export class RateGate {
 			this.backoffLevel = 0;
 		}
 		if (!outcome.rateLimited) this.estimator.answered(ticket.startedAt, now, outcome.succeeded);
-		if (outcome.allowance) this.readAllowance(ticket, outcome.allowance, now);
+		if (outcome.allowance) {
+			ticket.answerRead = true;
+			this.readAllowance(ticket, outcome.allowance, now);
+		}
 		else if (this.allowance && ticket.seq > this.allowance.seenAt && this.allowance.resetAt <= now) {
 			// The request sent to find out what a new window allows came back without saying.
 			this.allowance = undefined;
@@ -178,8 +285,21 @@ export class RateGate {
 		const newer =
 			!known || now >= known.resetAt || ticket.seq > known.seenAt || reading.resetAt > known.resetAt + 1000;
 		if (newer) {
+			this.windowSeenMs = Math.max(this.windowSeenMs, Math.min(reading.resetAt - now, 3600_000));
+			// The server's count fell by more than this process sent between the two answers (in
+			// the same window): the rest was other clients'.
+			if (known?.read && !known.scout && Math.abs(reading.resetAt - known.resetAt) <= 1500 && reading.remaining <= known.read.remaining) {
+				const others = Math.max(0, known.read.remaining - reading.remaining - (ticket.seq - known.read.seq));
+				this.otherClients(now, others, now - known.read.at);
+			}
 			// Every request still in flight may be missing from the server's count.
-			this.allowance = { remaining: reading.remaining, resetAt: reading.resetAt, seenAt: this.starts, uncounted: this.inFlight };
+			this.allowance = {
+				remaining: reading.remaining,
+				resetAt: reading.resetAt,
+				seenAt: this.starts,
+				uncounted: this.inFlight,
+				read: { remaining: reading.remaining, seq: ticket.seq, at: now },
+			};
 		} else {
 			// An answer overtaken by a newer one. Its request was in flight when that one came, so it
 			// is among the uncounted; now it is counted either way: in the newer reading (served
@@ -195,13 +315,19 @@ export class RateGate {
 	 * Returns the moment the gate opens.
 	 */
 	rateLimited(ticket: GateTicket, now: number, retryAfterMs: number | undefined, wait: (level: number) => number): number {
+		// The headers said places were left: other clients took them. Keep as many for them; the
+		// learned estimate is not taught (the headers are the truth while they come).
+		const headersSpoke = ticket.leftAtStart !== undefined || ticket.answerRead === true;
+		if (ticket.leftAtStart !== undefined && ticket.leftAtStart > 0) {
+			this.placesTaken(now, ticket.leftAtStart);
+		}
 		if (retryAfterMs === undefined) {
-			this.estimator.rateLimited(ticket.startedAt, now, undefined);
+			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined);
 			return this.backOff(now, wait);
 		}
 		this.allowance = undefined;
 		this.hold(now + retryAfterMs);
-		this.estimator.rateLimited(ticket.startedAt, now, this.notBefore);
+		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore);
 		return this.notBefore;
 	}
 
@@ -213,10 +339,12 @@ export class RateGate {
 	async pass(maxWaitMs: number, signal?: AbortSignal, deadline = Infinity): Promise<GatePass> {
 		const began = this.clock.now();
 		const giveUpAt = began + maxWaitMs;
+		const held: HeldSpan[] = [];
 		for (;;) {
 			const now = this.clock.now();
 			const { delayMs, reason } = this.holdOf(now);
 			let waited: boolean;
+			let by: GateHoldReason = reason;
 			if (delayMs === Infinity) {
 				// Only an answer in flight can free a place: wait for one.
 				if (now + ANSWER_MARGIN_MS > deadline) return { kind: 'past-deadline', delayMs: ANSWER_MARGIN_MS, probing: false };
@@ -229,12 +357,17 @@ export class RateGate {
 				waited = reason === 'rate-limited' || this.inFlight === 0 ? await this.clock.sleep(delayMs, signal) : await this.untilAnswered(delayMs, signal);
 			} else {
 				const turn = this.enter();
-				if (turn !== 'wait') return { kind: 'turn', ticket: this.start(turn, now), turn, waitedMs: now - began };
+				if (turn !== 'wait') return { kind: 'turn', ticket: this.start(turn, now), turn, waitedMs: now - began, held };
+				by = 'rate-limited';
 				// Another request is testing the limit: its answer (bounded by its timeout) decides.
 				if (now > giveUpAt) return { kind: 'too-long', delayMs: maxWaitMs, reason: 'rate-limited' };
 				if (now + ANSWER_MARGIN_MS > deadline) return { kind: 'past-deadline', delayMs: ANSWER_MARGIN_MS, probing: true };
 				waited = await this.untilAnswered(Math.min(giveUpAt, deadline - ANSWER_MARGIN_MS) - now + 1, signal);
 			}
+			const after = this.clock.now();
+			const last = held[held.length - 1];
+			if (last && last.by === by && last.to === now) last.to = after;
+			else if (after > now) held.push({ by, from: now, to: after });
 			if (!waited) return { kind: 'cancelled' };
 		}
 	}

@@ -54,7 +54,8 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 			throw pastDeadline(policy.deadline!, summary, what);
 		}
 		const { ticket } = passed;
-		if (passed.waitedMs > 0) cost.waited(ticket.startedAt - passed.waitedMs, ticket.startedAt);
+		if (passed.waitedMs > 0) cost.waited(ticket.startedAt - passed.waitedMs, ticket.startedAt, passed.held);
+		cost.sent(ticket.startedAt, gate);
 
 		const timeoutMs = attemptTimeout(policy, clock);
 		if (timeoutMs === undefined) {

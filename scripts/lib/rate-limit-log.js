@@ -1,0 +1,98 @@
+// @ts-check
+// Reading a rate-limited run off the sandbox's request log, per client: which worker sent each
+// request (the execution it came from, named in a request header, and the worker that ran that
+// execution), the 429s each worker got, the holds (from a 429 to the first request that went
+// through on time) and, per hold, the early requests of the worker that got its 429 and of every
+// other worker. Shared by the queue-mode e2e suite and the queue-mode bench.
+'use strict';
+
+/** The request header the queue workflows send with their execution's id. */
+const EXECUTION_HEADER = 'x-flextell-execution';
+
+/**
+ * @typedef {{ time: number, status: number | null, early: boolean, headers: Record<string, any> }} LoggedRequest
+ * @typedef {{ at: number, by: string, early: Record<string, number> }} Hold
+ */
+
+/**
+ * @param {LoggedRequest[]} api  the run's API requests, in arrival order
+ * @param {(r: LoggedRequest) => string} workerOf  the client that sent a request
+ */
+function readRun(api, workerOf) {
+	/** @type {Record<string, { requests: number, r429: number, early: number }>} */
+	const byWorker = {};
+	/** @type {Hold[]} */
+	const holds = [];
+	/** @type {Hold | undefined} */
+	let open;
+	for (const r of api) {
+		const w = workerOf(r);
+		const mine = (byWorker[w] ??= { requests: 0, r429: 0, early: 0 });
+		mine.requests++;
+		if (r.status === 429) mine.r429++;
+		if (r.early) mine.early++;
+		if (r.status === 429 && !r.early && !open) {
+			open = { at: r.time, by: w, early: {} };
+			holds.push(open);
+		}
+		if (r.early && holds.length) {
+			const hold = holds[holds.length - 1];
+			hold.early[w] = (hold.early[w] ?? 0) + 1;
+		}
+		if (!r.early && r.status !== null && r.status >= 200 && r.status < 300) open = undefined;
+	}
+	// Per hold, the most early requests one worker other than the one that met the 429 sent.
+	const otherEarly = holds.map((h) => Math.max(0, ...Object.entries(h.early).filter(([w]) => w !== h.by).map(([, n]) => n)));
+	return {
+		requests: api.length,
+		wallS: api.length ? (api[api.length - 1].time - api[0].time) / 1000 : NaN,
+		r429: api.filter((r) => r.status === 429).length,
+		early: api.filter((r) => r.early).length,
+		byWorker,
+		/** The most 429s one worker got. */
+		max429PerWorker: Math.max(0, ...Object.values(byWorker).map((x) => x.r429)),
+		holds,
+		/** The most early requests one other worker sent in one hold. */
+		maxOtherEarlyPerHold: Math.max(0, ...otherEarly),
+		/** Early requests of the worker that met the hold's 429 (its own, already on their way). */
+		ownEarly: holds.reduce((s, h) => s + (h.early[h.by] ?? 0), 0),
+	};
+}
+
+/**
+ * The same figures for what came after the first hold: the first round of a run is the one in
+ * which nobody knew the limit yet, and every request already on its way met it.
+ * @param {LoggedRequest[]} api @param {(r: LoggedRequest) => string} workerOf
+ */
+function afterFirstHold(api, workerOf) {
+	const first = readRun(api, workerOf).holds[0];
+	if (!first) return readRun(api, workerOf);
+	const end = api.find((r) => r.time > first.at && !r.early && r.status !== null && r.status >= 200 && r.status < 300)?.time ?? Infinity;
+	return readRun(
+		api.filter((r) => r.time >= end),
+		workerOf,
+	);
+}
+
+/**
+ * The worker of each execution, from the cluster's whoRan(); a request without the header (or of
+ * an execution no worker logged) counts as '?'.
+ * @param {Record<string, { worker: string[] }>} who
+ * @returns {(r: LoggedRequest) => string}
+ */
+function workerByExecution(who) {
+	return (r) => {
+		const id = r.headers?.[EXECUTION_HEADER];
+		return (typeof id === 'string' && who[id]?.worker?.[0]) || '?';
+	};
+}
+
+/** One line per hold: when, who met the 429, who sent early requests. @param {Hold[]} holds @param {number} t0 */
+function describeHolds(holds, t0) {
+	return holds.map((h) => {
+		const early = Object.entries(h.early).map(([w, n]) => `${w} ${n}`).join(', ');
+		return `${((h.at - t0) / 1000).toFixed(1)} s ${h.by}${early ? ` (early: ${early})` : ''}`;
+	});
+}
+
+module.exports = { EXECUTION_HEADER, readRun, afterFirstHold, workerByExecution, describeHolds };
