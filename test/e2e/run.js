@@ -18,7 +18,8 @@ const { packPackage, ROOT } = require('../../scripts/lib/n8n');
 const { QUEUE_VERSION } = require('../../scripts/lib/queue');
 
 const queue = process.argv[2] === '--queue';
-const jestArgs = queue ? ['--testMatch', '**/*.queue.test.js', ...process.argv.slice(3)] : process.argv.slice(2);
+// --testMatch last: it takes a list, and would swallow test paths given after it
+const jestArgs = queue ? [...process.argv.slice(3), '--testMatch', '**/*.queue.test.js'] : process.argv.slice(2);
 const versions = (queue ? QUEUE_VERSION : process.env.FLEXTELL_E2E_VERSIONS || fs.readdirSync(path.join(ROOT, 'e2e', 'n8n')).sort().reverse().join(','))
 	.split(',')
 	.map((v) => v.trim())
