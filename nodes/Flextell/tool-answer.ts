@@ -198,11 +198,11 @@ function listNote(o: {
 	maxCharacters: number;
 	total: number | undefined;
 }): string {
-	const of = o.total !== undefined ? `of ${o.total}` : `of more than ${o.inAnswer} (Flextell has more pages; total unknown)`;
+	const shown = o.total !== undefined ? `Showing ${o.shown} of ${o.total} records.` : `Showing ${o.shown} records; Flextell has more (total unknown).`;
 	const why: string[] = [];
 	if (o.afterLimit < o.inAnswer) why.push(`the tool's Limit of ${o.afterLimit} records`);
 	if (o.shown < o.afterLimit) why.push(`the ${o.maxCharacters}-character bound on a tool answer`);
-	if (o.shown === o.inAnswer && o.paging.more) why.push('Flextell pages this list');
+	if (o.shown === o.inAnswer && o.paging.more) why.push("Flextell's paging");
 	const base = o.call.path.replace(/[?#].*$/, '').replace(/\/+$/, '');
 	const ways = [
 		'filter with query parameters (e.g. status=open)',
@@ -214,7 +214,7 @@ function listNote(o: {
 		const per = Math.max(1, o.shown);
 		ways.unshift(`page through with the query parameters limit=${per} and cursor=<next_cursor of each answer>`);
 	}
-	return `Showing ${o.shown} ${of} records (left out by ${why.join(' and ')}). To see others: ${ways.join('; or ')}.`;
+	return `${shown} Left out by ${why.join(' and ')}. To see others: ${ways.join('; or ')}.`;
 }
 
 /** One record: itself when it fits; otherwise the top-level fields that fit, and a note naming the rest. */

@@ -57,7 +57,7 @@ it('a list is one item, bounded by Max Characters at whole records, with the not
 	expect(answer.total).toBe(300);
 	expect(answer.records[0]).toEqual({ name: 'Record 1' });
 	expect(answer.records).toHaveLength(answer.shown);
-	expect(answer.note).toMatch(new RegExp(`^Showing ${answer.shown} of 300 records \\(left out by the tool's Limit of 200 records and the 2000-character bound`));
+	expect(answer.note).toMatch(new RegExp(`^Showing ${answer.shown} of 300 records\\. Left out by the tool's Limit of 200 records and the 2000-character bound`));
 });
 
 it('Return All in tool mode: every page, then bounded like any list (no Limit)', async () => {

@@ -59,7 +59,7 @@ describe('a list answer for the model', () => {
 		const answer = toolAnswer({ data: all }, {}, call, settings());
 		expect(answer.shown).toBe(50);
 		expect(answer.total).toBe(80);
-		expect(answer.note).toMatch(/^Showing 50 of 80 records \(left out by the tool's Limit of 50 records\)/);
+		expect(answer.note).toMatch(/^Showing 50 of 80 records\. Left out by the tool's Limit of 50 records\. To see others: /);
 	});
 
 	it('Flextell has more pages (next_cursor): total unknown, "more" and the cursor to continue with', () => {
@@ -68,7 +68,7 @@ describe('a list answer for the model', () => {
 		expect(answer.total).toBeNull();
 		expect(answer.more).toBe(true);
 		expect(answer.next_cursor).toBe('c_10');
-		expect(answer.note).toMatch(/^Showing 10 of more than 10 \(Flextell has more pages; total unknown\) records/);
+		expect(answer.note).toMatch(/^Showing 10 records; Flextell has more \(total unknown\)\. Left out by Flextell's paging\./);
 		expect(answer.note).toMatch(/cursor=c_10/);
 	});
 
