@@ -83,16 +83,21 @@ async function runItem(
 	if (list?.returnAll) return await collectList(ctx, request, list.pagination);
 	// One request, through the shared GETs and (Options › Cache GET Responses) the cache.
 	const cacheSeconds = readCacheSeconds(ctx, itemIndex, request);
-	const result = await callWithCache(ctx, request.call, request.policy, {
-		pathPrefix: request.prefix.pathPrefix,
-		cacheSeconds,
-		fullResponse: request.options.fullResponse,
-	});
+	const result = await callItem(ctx, request, cacheSeconds);
 	if (list) return firstRecords(result, request.options, list.limit);
 	const output = shapeOutput(result, request.options);
 	// A Full Response is always Flextell's own answer: with the cache on, the output says so.
 	if (request.options.fullResponse && cacheSeconds > 0) output[0].fromCache = result.fromCache;
 	return output;
+}
+
+/** An item's one request, through the shared GETs and (Options › Cache GET Responses) the cache. */
+async function callItem(ctx: IExecuteFunctions, request: ItemRequest, cacheSeconds: number) {
+	return await callWithCache(ctx, request.call, request.policy, {
+		pathPrefix: request.prefix.pathPrefix,
+		cacheSeconds,
+		fullResponse: request.options.fullResponse,
+	});
 }
 
 /**
@@ -126,11 +131,7 @@ async function runToolItem(ctx: IExecuteFunctions, itemIndex: number, credential
 			const records = await collectList(ctx, { ...request, options: { ...request.options, splitIntoItems: true } }, list.pagination);
 			return toolAnswer({ data: records }, undefined, call, settings);
 		}
-		const result = await callWithCache(ctx, request.call, request.policy, {
-			pathPrefix: request.prefix.pathPrefix,
-			cacheSeconds,
-			fullResponse: request.options.fullResponse,
-		});
+		const result = await callItem(ctx, request, cacheSeconds);
 		if (request.options.fullResponse) return recordAnswer(shapeOutput(result, request.options)[0], settings.maxCharacters);
 		return toolAnswer(result.body.kind === 'json' ? result.body.value : undefined, result.headers, call, settings);
 	} catch (error) {

@@ -22,7 +22,7 @@ export const CACHE_LIMITS = {
 	seconds: 86_400,
 } as const;
 
-export interface RequestIdentity {
+interface RequestIdentity {
 	url: string;
 	qs?: IDataObject;
 	headers?: Record<string, string>;
@@ -66,7 +66,7 @@ export function isConditional(headers: Record<string, string> | undefined): bool
 	return Object.keys(headers ?? {}).some((name) => /^if-(none-match|modified-since|match|unmodified-since|range)$/i.test(name));
 }
 
-export interface Validators {
+interface Validators {
 	etag?: string;
 	lastModified?: string;
 }
@@ -123,7 +123,7 @@ export interface CacheEntry {
 	bytes: number;
 }
 
-export interface CacheLimits {
+interface CacheLimits {
 	entries: number;
 	bytes: number;
 	entryBytes: number;

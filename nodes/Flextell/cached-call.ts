@@ -36,7 +36,7 @@ import {
 import type { CallPolicy, FlextellCall, RequestContext, SuccessResponse } from '../shared/transport';
 import { asNodeError, callFlextell, isPlainObject, systemClock } from '../shared/transport';
 
-export interface CacheOptions {
+interface CacheOptions {
 	/** The API prefix's path (`/api/v0.0.1/`): what follows it names the resource. */
 	pathPrefix: string;
 	/** 0: share identical GETs in flight only. */
@@ -45,7 +45,7 @@ export interface CacheOptions {
 	fullResponse: boolean;
 }
 
-export interface CachedResult extends SuccessResponse {
+interface CachedResult extends SuccessResponse {
 	/** Served from the store (fresh, or confirmed by a 304), not by a request of its own. */
 	fromCache: boolean;
 }

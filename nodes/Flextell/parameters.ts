@@ -52,7 +52,7 @@ function readJsonBody(params: Parameters): unknown {
  * paging parameters where the user did not write them. Otherwise: the one request as written,
  * its records cut to Limit. Undefined when the item is a single request of another kind.
  */
-export type ItemList = { returnAll: true; pagination: PaginationConfig } | { returnAll: false; limit: number };
+type ItemList = { returnAll: true; pagination: PaginationConfig } | { returnAll: false; limit: number };
 
 export function readItemList(params: Parameters, request: ItemRequest): ItemList | undefined {
 	if (request.call.method !== 'GET' || request.options.fullResponse) return undefined;

@@ -29,7 +29,7 @@ export type PollOutcome =
 	/** The state changed while this poll ran (it was not the only one): nothing written, nothing emitted. */
 	| { kind: 'stale' };
 
-export interface PollInput {
+interface PollInput {
 	lockKey: string;
 	/** The node's static data; read only once the lock is held. */
 	staticData: () => IDataObject;
@@ -41,7 +41,7 @@ export interface PollInput {
 	errors: ScanErrors;
 }
 
-export interface ScanErrors {
+interface ScanErrors {
 	notNewestFirst(): Error;
 	unreadableDate(record: IDataObject): Error;
 }

@@ -47,7 +47,7 @@ export function readState(stored: IDataObject, key: string): WatermarkState | un
 	return { watermark, idsAtWatermark: ids, key };
 }
 
-export type Verdict = 'new' | 'seen' | 'older';
+type Verdict = 'new' | 'seen' | 'older';
 
 /**
  * Is this record new? `older` (strictly before the watermark) tells a newest-first scan that it

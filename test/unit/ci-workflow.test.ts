@@ -27,8 +27,9 @@ it('runs only npm scripts that exist, and the checks CI runs', () => {
 	const runs = Object.values(workflow.jobs).flatMap((job) => job.steps.map((step) => step.run ?? ''));
 	const used = runs.flatMap((run) => [...run.matchAll(/npm run (\S+)/g)].map((m) => m[1]));
 	for (const name of used) expect(scripts).toContain(name);
-	expect(new Set(used)).toEqual(new Set(['typecheck', 'lint', 'build', 'scan']));
+	expect(new Set(used)).toEqual(new Set(['typecheck', 'lint', 'build', 'scan', 'test:fuzz']));
 	expect(runs).toContain('npm test');
+	expect(runs).toContain('npm run test:fuzz');
 });
 
 it('publishes with provenance only on a version tag, after the checks, with the id-token permission', () => {

@@ -284,7 +284,7 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
 	return out;
 }
 
-export interface ErrorItemDetails {
+interface ErrorItemDetails {
 	message: string;
 	/** Flextell's error code (e.g. not_found), else node_error. */
 	code: string;

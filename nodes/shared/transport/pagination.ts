@@ -116,7 +116,7 @@ export interface PagingState {
 	url: string;
 }
 
-export type NextStep =
+type NextStep =
 	| { kind: 'done' }
 	| { kind: 'cursor'; cursor: string }
 	| { kind: 'page'; pageNumber: number }
@@ -166,7 +166,7 @@ function shorten(text: string): string {
 	return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
-export interface ListPage {
+interface ListPage {
 	/** 1-based number of this request within the list. */
 	number: number;
 	result: SuccessResponse;
@@ -180,7 +180,7 @@ export type PagingProblem =
 	| { kind: 'max-pages'; maxPages: number }
 	| { kind: 'link-outside'; hint: string };
 
-export interface ListOptions {
+interface ListOptions {
 	/** How many more records the caller still wants (asks for smaller pages near the end). */
 	remaining?: () => number;
 	/** What the user can do about a paging problem, for the error's description (it names their fields). */

@@ -11,7 +11,7 @@
  */
 
 /** Why a request was held: a 429 (Retry-After or backoff), the server's allowance, the learned limit. */
-export type HeldBy = 'rate-limited' | 'allowance' | 'learned-limit';
+type HeldBy = 'rate-limited' | 'allowance' | 'learned-limit';
 
 /** Part of one hold, for one reason. */
 export interface HeldSpan {
@@ -27,7 +27,7 @@ export interface GateNote {
 }
 
 /** A gate as the cost reads it: its notes, and the window it paces to (ms), when it knows one. */
-export interface NotedGate {
+interface NotedGate {
 	notesSince(at: number): GateNote[];
 	windowMs(): number | undefined;
 }
@@ -127,7 +127,7 @@ export class RateLimitCost {
 	}
 }
 
-export interface RateLimitDetails {
+interface RateLimitDetails {
 	heldS: number;
 	heldByS: Record<HeldBy, number>;
 	holds: number;
@@ -163,8 +163,8 @@ export function takeRateLimitCost(ctx: object): RateLimitCost {
  * the advice of Flextell's API documentation (send fewer requests, or ask for a higher tier). A
  * short hold — a few hundred ms of a one-second run is a large share — says only what it held.
  */
-export const LARGE_SHARE = 0.25;
-export const LONG_WAIT_MS = 20_000;
+const LARGE_SHARE = 0.25;
+const LONG_WAIT_MS = 20_000;
 
 /**
  * The hint for a run that the rate limit slowed down, or undefined when it did not. `runMs` is the

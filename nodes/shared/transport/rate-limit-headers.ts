@@ -27,9 +27,9 @@ export interface Allowance {
 }
 
 /** Reset values at or above this are epoch seconds; below it, seconds to go. */
-export const EPOCH_THRESHOLD_SECONDS = 1_000_000_000;
+const EPOCH_THRESHOLD_SECONDS = 1_000_000_000;
 /** No reset is believed further away than this. */
-export const MAX_RESET_MS = 24 * 3600 * 1000;
+const MAX_RESET_MS = 24 * 3600 * 1000;
 /** Counts above this are not believed either. */
 const MAX_COUNT = 1_000_000_000;
 
@@ -54,7 +54,7 @@ function single(headers: IDataObject, name: string): string | undefined {
 }
 
 /** A whole number of requests, 0 … MAX_COUNT. */
-export function parseCount(text: string | undefined): number | undefined {
+function parseCount(text: string | undefined): number | undefined {
 	if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined;
 	const n = Number(text);
 	return n <= MAX_COUNT ? n : undefined;

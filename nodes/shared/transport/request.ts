@@ -2,7 +2,8 @@
  * One Flextell call, start to end: pass the shared gate, make an attempt, and let the retry
  * policy decide what follows (return, wait and try again, or fail with an error that says what
  * to do). The jobs live in their own modules: attempt.ts sends and reads one answer,
- * retry-policy.ts decides, rate-gate.ts holds and paces, the clock (clock.ts) waits.
+ * retry-policy.ts decides, rate-gate.ts holds and paces, the clock (clock.ts) waits. One call is
+ * four named steps, in a loop: pass the gate, attempt, settle the outcome, wait to retry.
  *
  * All HTTP goes through `httpRequestWithAuthentication`, so n8n signs the request with the OAuth2
  * token, refreshes it on a 401, and applies its proxy and TLS settings.
@@ -24,7 +25,9 @@ import {
 } from './errors';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
+import type { GateTicket, RateGate } from './rate-gate';
 import { rateGates } from './rate-gate';
+import type { RateLimitCost } from './rate-limit-cost';
 import { rateLimitCostOf } from './rate-limit-cost';
 import { readAllowance } from './rate-limit-headers';
 import type { SuccessResponse } from './response';
@@ -34,92 +37,128 @@ import { backoffDelay, decideRetry, parseRetryAfter } from './retry-policy';
 import type { CallDeadline, CallPolicy, FlextellCall, RequestContext } from './types';
 import { pathOf } from './url';
 
+/** One call as it goes through its steps: what it asked, under which policy, and where it is. */
+interface CallRun {
+	ctx: RequestContext;
+	call: FlextellCall;
+	policy: CallPolicy;
+	clock: Clock;
+	signal: AbortSignal | undefined;
+	maxWaitMs: number;
+	summary: RequestSummary;
+	gate: RateGate;
+	cost: RateLimitCost;
+}
+
+/** What an attempt that failed leads to: a retry after `waitMs`, in the gate or here. */
+interface RetryPlan {
+	waitMs: number;
+	/** The gate holds the retry (a 429): no wait of its own. */
+	inGate: boolean;
+	fromRetryAfter: boolean;
+	label: string;
+}
+
 export async function callFlextell(ctx: RequestContext, call: FlextellCall, policy: CallPolicy): Promise<SuccessResponse> {
-	const signal = ctx.getExecutionCancelSignal?.();
 	const clock = policy.clock ?? systemClock;
-	const maxWaitMs = policy.maxWaitSeconds * 1000;
-	const summary: RequestSummary = { method: call.method, urlPath: pathOf(call.url), retriesDone: 0 };
-	const gate = rateGates.gateFor(policy.gateKey, clock);
-
-	const cost = rateLimitCostOf(ctx);
-
+	const run: CallRun = {
+		ctx,
+		call,
+		policy,
+		clock,
+		signal: ctx.getExecutionCancelSignal?.(),
+		maxWaitMs: policy.maxWaitSeconds * 1000,
+		summary: { method: call.method, urlPath: pathOf(call.url), retriesDone: 0 },
+		gate: rateGates.gateFor(policy.gateKey, clock),
+		cost: rateLimitCostOf(ctx),
+	};
 	for (;;) {
-		const passed = await gate.pass(maxWaitMs, signal, policy.deadline?.at);
-		if (passed.kind === 'cancelled') throw cancelledError(ctx, policy);
-		if (passed.kind === 'too-long') throw apiError(ctx, describeGateTooLong(passed.delayMs, policy.maxWaitSeconds, summary, passed.reason), policy);
-		if (passed.kind === 'past-deadline') {
-			const what = passed.probing
-				? 'waiting for another request to test the rate limit'
-				: `waiting ${passed.delayMs} ms for the rate limit (Retry-After or backoff)`;
-			throw pastDeadline(policy.deadline!, summary, what);
-		}
-		const { ticket } = passed;
-		if (passed.waitedMs > 0) cost.waited(ticket.startedAt - passed.waitedMs, ticket.startedAt, passed.held);
-		cost.sent(ticket.startedAt, gate);
-
-		const timeoutMs = attemptTimeout(policy, clock);
-		if (timeoutMs === undefined) {
-			// No time left: a probe gives its turn back untested, so another request can probe.
-			gate.answered(ticket, { rateLimited: true, succeeded: false });
-			throw pastDeadline(policy.deadline!, summary, 'sending the request');
-		}
-		const outcome = await attempt(ctx, call, timeoutMs);
-		const now = clock.now();
-		gate.answered(
-			ticket,
-			{
-				rateLimited: isRateLimited(outcome),
-				succeeded: outcome.kind === 'ok',
-				allowance: outcome.kind === 'ok' || outcome.kind === 'http' ? readAllowance(outcome.headers, now) : undefined,
-			},
-			now,
-		);
-		if (outcome.kind === 'ok') return toResult(ctx, outcome, policy, summary);
-		if (outcome.kind === 'cancelled') throw cancelledError(ctx, policy);
-		if (outcome.kind === 'other') throw withItemIndex(outcome.error, policy.itemIndex);
-		if (policy.deadline && outcome.kind === 'network' && timeoutMs < policy.timeoutMs && isTimeout(outcome.code)) {
-			throw pastDeadline(policy.deadline, summary, `waiting for the answer (${timeoutMs} ms were left)`);
-		}
-
-		const failure: AttemptFailure =
-			outcome.kind === 'http'
-				? { kind: 'http', statusCode: outcome.statusCode, retryAfter: headerValue(outcome.headers, 'retry-after') }
-				: { kind: 'network', code: outcome.code };
-		const decision = decideRetry(failure, {
-			method: call.method,
-			retriesDone: summary.retriesDone,
-			maxRetries: policy.maxRetries,
-			maxWaitMs,
-			now,
-			random: clock.random,
-		});
-		// A 429 closes the gate for everyone (also when this request gives up): until the moment
-		// Flextell named, or, without one, for the gate's shared backoff step.
-		let opensAt: number | undefined;
-		if (isRateLimited(outcome)) {
-			cost.rateLimited();
-			const asked = parseRetryAfter(failure.kind === 'http' ? failure.retryAfter : undefined, now);
-			opensAt = gate.rateLimited(ticket, now, asked, (level) => Math.min(maxWaitMs, backoffDelay(level, clock.random)));
-		}
-
-		if (!decision.retry) {
-			if (decision.reason === 'wait-too-long') {
-				const header = outcome.kind === 'http' ? headerValue(outcome.headers, 'retry-after') : undefined;
-				throw apiError(ctx, describeRetryAfterTooLong(decision.waitMs, policy.maxWaitSeconds, header, summary), policy);
-			}
-			throw apiError(ctx, describeFailure(outcome, summary, policy.timeoutMs), policy);
-		}
-
-		// A 429's wait happens in the gate at the top of the loop, together with everyone else's.
-		const waitMs = opensAt === undefined ? decision.waitMs : Math.max(0, opensAt - now);
-		checkDeadline(policy, clock, summary, waitMs, `waiting ${waitMs} ms before retry ${summary.retriesDone + 1}`);
-		summary.retriesDone += 1;
-		ctx.logger?.info(
-			`Flextell: ${failureLabel(outcome)} on ${summary.method} ${summary.urlPath}; waiting ${waitMs} ms ` +
-				`(${decision.fromRetryAfter ? 'Retry-After' : 'backoff'}) before retry ${summary.retriesDone} of ${policy.maxRetries}`,
-		);
-		if (opensAt === undefined && !(await clock.sleep(decision.waitMs, signal))) throw cancelledError(ctx, policy);
+		const ticket = await passGate(run);
+		const attempted = await attemptOnce(run, ticket);
+		const settled = settle(run, ticket, attempted);
+		if ('result' in settled) return settled.result;
+		await waitToRetry(run, settled);
 	}
+}
+
+/** Step 1: waits in the shared gate until this request may go; fails when it may not. */
+async function passGate(run: CallRun): Promise<GateTicket> {
+	const { policy, summary, gate, cost } = run;
+	const passed = await gate.pass(run.maxWaitMs, run.signal, policy.deadline?.at);
+	if (passed.kind === 'cancelled') throw cancelledError(run.ctx, policy);
+	if (passed.kind === 'too-long') throw apiError(run.ctx, describeGateTooLong(passed.delayMs, policy.maxWaitSeconds, summary, passed.reason), policy);
+	if (passed.kind === 'past-deadline') {
+		const what = passed.probing
+			? 'waiting for another request to test the rate limit'
+			: `waiting ${passed.delayMs} ms for the rate limit (Retry-After or backoff)`;
+		throw pastDeadline(policy.deadline!, summary, what);
+	}
+	const { ticket } = passed;
+	if (passed.waitedMs > 0) cost.waited(ticket.startedAt - passed.waitedMs, ticket.startedAt, passed.held);
+	cost.sent(ticket.startedAt, gate);
+	return ticket;
+}
+
+/** Step 2: sends the request once and hands the gate its answer. */
+async function attemptOnce(run: CallRun, ticket: GateTicket): Promise<{ outcome: Outcome; timeoutMs: number; now: number }> {
+	const { policy, gate } = run;
+	const timeoutMs = attemptTimeout(policy, run.clock);
+	if (timeoutMs === undefined) {
+		// No time left: a probe gives its turn back untested, so another request can probe.
+		gate.answered(ticket, { rateLimited: true, succeeded: false });
+		throw pastDeadline(policy.deadline!, run.summary, 'sending the request');
+	}
+	const outcome = await attempt(run.ctx, run.call, timeoutMs);
+	const now = run.clock.now();
+	const allowance = outcome.kind === 'ok' || outcome.kind === 'http' ? readAllowance(outcome.headers, now) : undefined;
+	gate.answered(ticket, { rateLimited: isRateLimited(outcome), succeeded: outcome.kind === 'ok', allowance }, now);
+	return { outcome, timeoutMs, now };
+}
+
+/** Step 3: what the answer means: the result, an error, or a retry (a 429 also closes the gate). */
+function settle(run: CallRun, ticket: GateTicket, attempted: { outcome: Outcome; timeoutMs: number; now: number }): { result: SuccessResponse } | RetryPlan {
+	const { ctx, policy, summary } = run;
+	const { outcome, timeoutMs, now } = attempted;
+	if (outcome.kind === 'ok') return { result: toResult(ctx, outcome, policy, summary) };
+	if (outcome.kind === 'cancelled') throw cancelledError(ctx, policy);
+	if (outcome.kind === 'other') throw withItemIndex(outcome.error, policy.itemIndex);
+	if (policy.deadline && outcome.kind === 'network' && timeoutMs < policy.timeoutMs && isTimeout(outcome.code)) {
+		throw pastDeadline(policy.deadline, summary, `waiting for the answer (${timeoutMs} ms were left)`);
+	}
+	return retryOrFail(run, ticket, outcome, now);
+}
+
+/** The retry decision for a failed attempt; a 429 closes the gate for everyone, retried or not. */
+function retryOrFail(run: CallRun, ticket: GateTicket, outcome: Exclude<Failure, { kind: 'cancelled' | 'other' }>, now: number): RetryPlan {
+	const { ctx, policy, summary, clock, maxWaitMs } = run;
+	const retryAfter = outcome.kind === 'http' ? headerValue(outcome.headers, 'retry-after') : undefined;
+	const failure: AttemptFailure = outcome.kind === 'http' ? { kind: 'http', statusCode: outcome.statusCode, retryAfter } : { kind: 'network', code: outcome.code };
+	const decision = decideRetry(failure, { method: run.call.method, retriesDone: summary.retriesDone, maxRetries: policy.maxRetries, maxWaitMs, now, random: clock.random });
+	// Until the moment Flextell named, or, without one, for the gate's shared backoff step.
+	let opensAt: number | undefined;
+	if (isRateLimited(outcome)) {
+		run.cost.rateLimited();
+		opensAt = run.gate.rateLimited(ticket, now, parseRetryAfter(retryAfter, now), (level) => Math.min(maxWaitMs, backoffDelay(level, clock.random)));
+	}
+	if (!decision.retry) {
+		if (decision.reason === 'wait-too-long') throw apiError(ctx, describeRetryAfterTooLong(decision.waitMs, policy.maxWaitSeconds, retryAfter, summary), policy);
+		throw apiError(ctx, describeFailure(outcome, summary, policy.timeoutMs), policy);
+	}
+	// A 429's wait happens in the gate at the next pass, together with everyone else's.
+	const waitMs = opensAt === undefined ? decision.waitMs : Math.max(0, opensAt - now);
+	return { waitMs, inGate: opensAt !== undefined, fromRetryAfter: decision.fromRetryAfter, label: failureLabel(outcome) };
+}
+
+/** Step 4: says what is retried and why, and waits (unless the gate does) within the deadline. */
+async function waitToRetry(run: CallRun, plan: RetryPlan): Promise<void> {
+	const { policy, summary } = run;
+	checkDeadline(policy, run.clock, summary, plan.waitMs, `waiting ${plan.waitMs} ms before retry ${summary.retriesDone + 1}`);
+	summary.retriesDone += 1;
+	run.ctx.logger?.info(
+		`Flextell: ${plan.label} on ${summary.method} ${summary.urlPath}; waiting ${plan.waitMs} ms ` +
+			`(${plan.fromRetryAfter ? 'Retry-After' : 'backoff'}) before retry ${summary.retriesDone} of ${policy.maxRetries}`,
+	);
+	if (!plan.inGate && !(await run.clock.sleep(plan.waitMs, run.signal))) throw cancelledError(run.ctx, policy);
 }
 
 /** The attempt's timeout: the policy's, cut to the time left before the deadline (undefined: none left). */

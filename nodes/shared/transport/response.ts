@@ -23,7 +23,7 @@ const SNIPPET_LENGTH = 200;
  * `maxContentLength: Infinity`, not settable through IHttpRequestOptions), so the node reads the
  * body as a stream and stops here. 16 MB is also n8n's default maximum payload size.
  */
-export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Reads a response body (a stream when requested with `encoding: 'stream'`; a string or bytes from
@@ -106,7 +106,7 @@ export function parseBody(text: unknown, contentType: unknown): ParsedBody {
 }
 
 /** A short, single-line, human-readable excerpt; for an HTML page, its title or text. */
-export function snippetOf(body: string, isHtml: boolean): string {
+function snippetOf(body: string, isHtml: boolean): string {
 	let text = body;
 	if (isHtml) {
 		const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
@@ -126,7 +126,7 @@ export function flextellError(body: ParsedBody): { code?: string; message?: stri
 	};
 }
 
-export interface ShapeOptions {
+interface ShapeOptions {
 	splitIntoItems: boolean;
 	fullResponse: boolean;
 }

@@ -10,8 +10,8 @@
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export const BACKOFF_BASE_MS = 1000;
-export const BACKOFF_CAP_MS = 60_000;
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 60_000;
 /** A longer Retry-After counts as this long (a week): any such wait fails against Max Wait anyway, with a finite figure. */
 export const RETRY_AFTER_CAP_MS = 7 * 24 * 3600 * 1000;
 
@@ -34,7 +34,7 @@ export function isIdempotent(method: string): boolean {
 	return IDEMPOTENT.has(method.toUpperCase());
 }
 
-export function isRetryableNetworkCode(code: string | undefined): boolean {
+function isRetryableNetworkCode(code: string | undefined): boolean {
 	return code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
 }
 
@@ -78,12 +78,12 @@ export type AttemptFailure =
 	| { kind: 'http'; statusCode: number; retryAfter?: unknown }
 	| { kind: 'network'; code?: string };
 
-export type RetryDecision =
+type RetryDecision =
 	| { retry: false; reason: 'not-retryable' | 'out-of-retries' }
 	| { retry: false; reason: 'wait-too-long'; waitMs: number; fromRetryAfter: boolean }
 	| { retry: true; waitMs: number; fromRetryAfter: boolean };
 
-export interface RetryContext {
+interface RetryContext {
 	method: string;
 	/** How many retries were already made (0 after the first attempt failed). */
 	retriesDone: number;
