@@ -104,7 +104,7 @@ async function rest(base, headers, method, url, body) {
 }
 
 /**
- * @typedef {{ name: string, startTime: number, ms: number, outputs: any[][], error?: string, hints: string[] }} NodeRun
+ * @typedef {{ name: string, startTime: number, ms: number, kind: string, outputs: any[][], error?: string, hints: string[] }} NodeRun
  * @typedef {{ example: Example, executionId: string, status: string, ms: number, error?: { message: string, description?: string, node?: string },
  *             nodes: NodeRun[], leaves: string[], items: (node: string, output?: number) => any[] }} ExampleRun
  */
@@ -133,21 +133,28 @@ async function runExample(base, headers, example, o = {}) {
 	const runData = data?.resultData?.runData ?? {};
 	/** @type {NodeRun[]} */
 	const nodes = Object.entries(runData)
-		.map(([name, runs]) => ({
-			name,
-			startTime: runs[0]?.startTime ?? 0,
-			ms: runs.reduce((/** @type {number} */ s, /** @type {any} */ r) => s + (r.executionTime ?? 0), 0),
-			outputs: (runs[0]?.data?.main ?? []).map((/** @type {any[]|null} */ out, /** @type {number} */ i) =>
-				runs.flatMap((/** @type {any} */ r) => (r?.data?.main?.[i] ?? []).map((/** @type {any} */ x) => x.json)),
-			),
-			error: runs.find((/** @type {any} */ r) => r.error)?.error?.message,
-			hints: runs.flatMap((/** @type {any} */ r) => (r.hints ?? []).map((/** @type {any} */ h) => String(h.message ?? h))),
-		}))
+		.map(([name, /** @type {any[]} */ runs]) => {
+			// `main`, or for an AI sub-node what it gave its agent (ai_languageModel, ai_tool, …)
+			const kinds = Object.keys(runs[0]?.data ?? {});
+			const kind = kinds.includes('main') ? 'main' : (kinds[0] ?? 'main');
+			return {
+				name,
+				startTime: runs[0]?.startTime ?? 0,
+				ms: runs.reduce((/** @type {number} */ s, /** @type {any} */ r) => s + (r.executionTime ?? 0), 0),
+				kind,
+				outputs: (runs[0]?.data?.[kind] ?? []).map((/** @type {any[]|null} */ _out, /** @type {number} */ i) =>
+					runs.flatMap((/** @type {any} */ r) => (r?.data?.[kind]?.[i] ?? []).map((/** @type {any} */ x) => x.json)),
+				),
+				error: runs.find((/** @type {any} */ r) => r.error)?.error?.message,
+				hints: runs.flatMap((/** @type {any} */ r) => (r.hints ?? []).map((/** @type {any} */ h) => String(h.message ?? h))),
+			};
+		})
 		.sort((a, b) => a.startTime - b.startTime);
 	// the nodes whose items went nowhere further: what the run produced
 	const connections = example.workflow.connections ?? {};
 	const ran = new Set(nodes.map((n) => n.name));
 	const leaves = nodes
+		.filter((n) => n.kind === 'main')
 		.filter((n) => {
 			const targets = Object.values(connections[n.name] ?? {}).flat(2).map((/** @type {any} */ c) => c?.node);
 			return !targets.some((t) => ran.has(t));
@@ -176,7 +183,9 @@ function describeRun(r, o = {}) {
 	const lines = [`${r.example.number} "${r.example.name}": ${r.status} in ${(r.ms / 1000).toFixed(1)} s (execution ${r.executionId})`];
 	const outputName = (/** @type {number} */ i, /** @type {number} */ n) => (n > 1 ? (i === n - 1 ? ' (error output)' : ` (output ${i})`) : '');
 	for (const n of r.nodes) {
-		const counts = n.outputs.map((items, i) => `${items.length} item${items.length === 1 ? '' : 's'}${outputName(i, n.outputs.length)}`).join(', ');
+		const counts =
+			n.outputs.map((items, i) => `${items.length} item${items.length === 1 ? '' : 's'}${outputName(i, n.outputs.length)}`).join(', ') +
+			(n.kind === 'main' || !n.outputs.length ? '' : ` to its agent (${n.kind})`);
 		lines.push(`  ${n.error ? '✗' : '✓'} ${n.name}: ${counts || 'no output'}${n.error ? ` — ${n.error}` : ''}`);
 		for (const h of n.hints) lines.push(`      hint: ${h}`);
 	}

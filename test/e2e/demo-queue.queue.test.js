@@ -1,6 +1,6 @@
 // @ts-check
 // End-to-end: `npm run demo -- --queue` as a user starts it (n8n main + 2 workers, PostgreSQL,
-// Redis), the four example workflows run through n8n's REST API and checked as in
+// Redis), every example workflow run through n8n's REST API and checked as in
 // demo.e2e.test.js, then SIGINT to npm's process (what npm passes on from a terminal's Ctrl-C):
 // the demo stops cleanly (npm exits 0, no "failed" line) and leaves no process, port (n8n,
 // sandbox, PostgreSQL, Redis) or temp folder. Run with `npm run test:e2e:queue`.
@@ -12,7 +12,7 @@ const { startDemo, runAndCheckExamples, stopAndCheck, portOf } = require('./demo
 
 afterAll(() => demo?.kill()); // only does something when a test failed half-way
 
-test('npm run demo -- --queue: ready, the four examples right through the REST API, stopped by SIGINT to npm with nothing left', async () => {
+test('npm run demo -- --queue: ready, every example right through the REST API, stopped by SIGINT to npm with nothing left', async () => {
 	const t0 = Date.now();
 	const port = await freePort();
 	demo = await startDemo(['--queue', '--no-build', '--port', String(port)], { readyTimeoutMs: 420_000 });

@@ -1,8 +1,8 @@
 // @ts-check
 // `npm run demo` as a user starts it, for the demo e2e tests (demo.e2e.test.js, and
 // demo-queue.queue.test.js with --queue): npm's own process started with `npm run demo -- …`, its
-// DEMO_READY line, every process it started (read from /proc while it runs), the four example
-// workflows run through n8n's REST API (scripts/lib/examples.js) with their results checked, and
+// DEMO_READY line, every process it started (read from /proc while it runs), each example
+// workflow run through n8n's REST API (scripts/lib/examples.js) with their results checked, and
 // the stop: a signal to npm's process, then nothing left — no process, no listening port, no temp
 // folder — and no "failed" line.
 'use strict';
@@ -105,8 +105,9 @@ async function startDemo(args, o) {
 }
 
 /**
- * Runs the four examples in the demo's n8n through its REST API, in file order, and checks each
- * result against the demo's records (20 contacts, 6 tickets; 02 adds a contact before 03 tags all).
+ * Runs every example in the demo's n8n through its REST API, in file order, and checks each
+ * result against the demo's records (20 contacts, 6 tickets; 02 adds a contact before 03 tags all,
+ * 01 escalates the tickets 05's agent would otherwise list). An example without a check fails.
  * Returns the runs, described, for the test's log.
  * @param {string} base @param {{ email: string, password: string }} owner
  */
@@ -136,6 +137,18 @@ async function runAndCheckExamples(base, owner) {
 	const ok = runs['04'].items('Use contact');
 	const failed = runs['04'].items('Handle failure');
 	if (ok.length !== 2 || failed.length !== 1 || failed[0].error?.statusCode !== 404 || failed[0].error?.code !== 'not_found') throw fail('04: expected 2 contacts through and 1 on the error output (404 not_found)');
+	// 05: the agent (the scripted stand-in model) called the Flextell tool for the open tickets and
+	// quotes them: after 01, the two open tickets that are not high priority
+	if (runs['05']) {
+		const [answer] = runs['05'].items('AI Agent');
+		const tool = runs['05'].nodes.find((n) => n.name === 'Flextell');
+		const text = String(answer?.output ?? '');
+		if (!tool || !/Feature request: dark mode/.test(text) || !/Export to CSV is slow/.test(text) || /Invoice shows the wrong VAT rate/.test(text)) {
+			throw fail('05: expected the agent to quote the two open tickets left after 01, through the Flextell tool');
+		}
+	}
+	const checked = ['01', '02', '03', '04', '05'];
+	for (const number of Object.keys(runs)) if (!checked.includes(number)) throw fail(`example ${number} has no check here: add one in test/e2e/demo-run.js`);
 	// a short hold by the rate limit says what it held; the advice to ask for a higher tier is for long waits only
 	for (const r of Object.values(runs)) for (const n of r.nodes) for (const h of n.hints) if (/support|higher tier/i.test(h)) throw fail(`${r.example.number}: a hint gives tier advice after a short run: ${h}`);
 	return text;

@@ -1,6 +1,6 @@
 // @ts-check
 // End-to-end: `npm run demo` as a user starts it (npm's own process, the n8n version under test),
-// the four example workflows run through n8n's REST API as `npm run example all` runs them, each
+// every example workflow run through n8n's REST API as `npm run example all` runs them, each
 // result checked, then SIGTERM to npm's process: the demo stops cleanly (npm exits 0, no "failed"
 // line) and leaves no process, port or temp folder. The queue-mode demo has the same test in
 // demo-queue.queue.test.js (SIGINT there). Run with `npm run test:e2e` (test/e2e/run.js).
@@ -12,7 +12,7 @@ const { startDemo, runAndCheckExamples, stopAndCheck, portOf } = require('./demo
 
 afterAll(() => demo?.kill()); // only does something when a test failed half-way
 
-test('npm run demo: ready, the four examples right through the REST API, stopped by SIGTERM to npm with nothing left', async () => {
+test('npm run demo: ready, every example right through the REST API, stopped by SIGTERM to npm with nothing left', async () => {
 	const t0 = Date.now();
 	const port = await freePort();
 	demo = await startDemo(['--no-build', '--port', String(port)], { readyTimeoutMs: 300_000 });
