@@ -16,6 +16,7 @@ const path = require('node:path');
 const { ensureN8n } = require('../../scripts/ensure-n8n');
 const { packPackage, ROOT } = require('../../scripts/lib/n8n');
 const { QUEUE_VERSION } = require('../../scripts/lib/queue');
+const { newTempEntries, tempListing } = require('../temp-listing');
 
 const queue = process.argv[2] === '--queue';
 // --testMatch last: it takes a list, and would swallow test paths given after it
@@ -28,6 +29,7 @@ const versions = (queue ? QUEUE_VERSION : process.env.FLEXTELL_E2E_VERSIONS || f
 /** @param {string} msg */
 const say = (msg) => process.stderr.write(`[test:e2e] ${msg}\n`);
 
+const tempBefore = tempListing();
 let t = Date.now();
 if (!process.env.FLEXTELL_E2E_SKIP_BUILD) {
 	const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
@@ -63,6 +65,8 @@ for (const version of versions) {
 	say(`n8n ${version}: ensure ${installSeconds.toFixed(1)} s, suite ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
 fs.rmSync(path.dirname(packDir), { recursive: true, force: true });
+const left = newTempEntries(tempBefore);
+if (left.length) say(`the system temp folder has new entries (this run's, or another process's): ${left.join(', ')}`);
 
 const allowFail = (process.env.FLEXTELL_E2E_ALLOW_FAIL || '').split(',').map((v) => v.trim()).filter(Boolean);
 for (const r of results) {
