@@ -133,7 +133,12 @@ function ensureN8n(version = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION
 	}, { label: 'compiling sqlite3 (C toolchain and Python)', dir: p.dir });
 	// sqlite3 must load under the bundled Node, and n8n must start far enough to print its version.
 	run(p.node, ['-e', "require('sqlite3'); process.stdout.write('sqlite3 ok\\n')"], { cwd: p.dir });
-	run(p.node, [p.n8nBin, '--version'], { cwd: p.dir, env: { ...process.env, N8N_USER_FOLDER: fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-version-')) } });
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-version-'));
+	try {
+		run(p.node, [p.n8nBin, '--version'], { cwd: p.dir, env: { ...process.env, N8N_USER_FOLDER: userFolder } });
+	} finally {
+		fs.rmSync(userFolder, { recursive: true, force: true });
+	}
 	fs.writeFileSync(p.marker, pinHash(version) + '\n');
 	log(`n8n ${version} installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 	return p;
