@@ -50,7 +50,8 @@
  * only those can reach the server early.
  *
  * Nothing is paced before the first 429: a run that meets no limit costs one array push per
- * request. Pure: the clock is a parameter of every method.
+ * request. Not pure (it keeps what it learned), but it reads no clock: the time is a parameter of
+ * every method.
  */
 
 export interface LimitEstimate {
