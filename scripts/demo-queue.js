@@ -65,6 +65,7 @@ async function queueDemo(args) {
 			workers,
 			credentials: [n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens }), modelCredentialRecord({ baseUrl: model.baseUrl })],
 			workflowsDir: path.join(n8n.ROOT, 'examples'),
+			extraEnv: n8n.offlineEnv(install),
 			say,
 		});
 		cleanups.push(cluster.stop);

@@ -91,7 +91,7 @@ async function main() {
 		cleanups.push(model.close);
 		say(`scripted chat model (offline stand-in, not an AI): ${model.baseUrl}`);
 
-		const env = n8n.n8nEnv({ userFolder, certPath: sb.certPath, brokerPort: await n8n.freePort(), port, extra: { N8N_LOG_FORMAT: 'text' } });
+		const env = n8n.n8nEnv({ userFolder, certPath: sb.certPath, brokerPort: await n8n.freePort(), port, extra: { N8N_LOG_FORMAT: 'text', ...n8n.offlineEnv(install) } });
 		// A symlink to this working tree (a rebuild shows after a restart). Node resolves the package's
 		// imports from its real path, so it would use this repo's node_modules/n8n-workflow: fine when
 		// that matches the n8n-workflow of the n8n that runs it, else load a packed copy (no

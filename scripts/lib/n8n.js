@@ -48,6 +48,8 @@ function n8nEnv(o) {
 		N8N_PROTOCOL: 'http',
 		N8N_SECURE_COOKIE: 'false',
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		// the vetted community-node list comes from api.n8n.io (nothing here uses it)
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
 		GENERIC_TIMEZONE: 'UTC',
 		...(o.extra ?? {}),
 	};
@@ -60,6 +62,21 @@ function n8nEnv(o) {
 	delete env.NODE_ENV;
 	delete env.JEST_WORKER_ID;
 	return /** @type {Record<string,string>} */ (env);
+}
+
+/**
+ * Environment that keeps an n8n from reaching for api.n8n.io at start, for the demos: n8n 2.x's MCP
+ * server registry refreshes from there on start and logs a stack trace for each failed lookup on an
+ * offline machine. Only for versions that know the module (n8n refuses to start on an unknown one).
+ * @param {{ dir: string }} install @returns {Record<string,string>}
+ */
+function offlineEnv(install) {
+	try {
+		const modules = fs.readFileSync(path.join(install.dir, 'node_modules', '@n8n', 'backend-common', 'dist', 'modules', 'modules.config.js'), 'utf8');
+		return modules.includes("'mcp-registry'") ? { N8N_DISABLED_MODULES: 'mcp-registry' } : {};
+	} catch {
+		return {};
+	}
 }
 
 /**
@@ -363,6 +380,7 @@ module.exports = {
 	CREDENTIAL_TYPE,
 	freePort,
 	n8nEnv,
+	offlineEnv,
 	runN8n,
 	startN8n,
 	startN8nProcess,
