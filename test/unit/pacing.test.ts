@@ -310,7 +310,22 @@ describe('the gate and the server allowance', () => {
 		// The 429's hold ends at 3000; the allowance that said "none until 60 000" no longer holds.
 		expect(gate.holdOf(2999).reason).toBe('rate-limited');
 		expect(gate.delay(3000)).toBe(0);
-		expect(gate.holdOf(3000).reason).not.toBe('allowance');
+		expect(gate.holdOf(3000).delayMs).toBe(0);
+	});
+
+	it('after a 429 whose answer had headers, one request finds out what the new window allows before the others follow', async () => {
+		let now = 1000;
+		const gate = new RateGate(clockReading(() => now));
+		const ticket = { turn: 'go' as const, seq: 1, startedAt: now };
+		gate.answered(ticket, { rateLimited: true, succeeded: false, allowance: allowance(0, 3000) }, now);
+		gate.rateLimited(ticket, now, 2000, () => 0);
+		now = 3000;
+		const scout = await gate.pass(10_000);
+		expect(scout.kind).toBe('turn');
+		expect(gate.holdOf(now).delayMs).toBe(Infinity);
+		if (scout.kind !== 'turn') throw new Error('no turn');
+		gate.answered(scout.ticket, { rateLimited: false, succeeded: true, allowance: allowance(9, 8000) }, now);
+		expect(gate.holdOf(now).delayMs).toBe(0);
 	});
 });
 

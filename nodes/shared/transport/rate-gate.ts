@@ -104,6 +104,8 @@ export class RateGate {
 	 * about the product, and that many places are kept for them.
 	 */
 	private othersPerMs = 0;
+	/** Our own requests per ms over the same intervals: what share of what is left the others take. */
+	private ownPerMs = 0;
 	private latencyMs = 0;
 	/** Places taken despite a reading (429s): kept for them on top, fading as readings show them quiet. */
 	private taken = 0;
@@ -138,16 +140,24 @@ export class RateGate {
 		return this.estimator.estimate?.windowMs ?? (this.windowSeenMs > 0 ? Math.ceil(this.windowSeenMs / 1000) * 1000 : undefined);
 	}
 
-	/** Places kept for other clients now: about their requests in flight at any moment. */
-	marginNow(): number {
+	/**
+	 * Places kept for other clients now, out of `remaining`: about their requests in flight at any
+	 * moment, and never less than their share of what is left (by their pace and ours), so that
+	 * two workers reading the same "remaining" at a window's start do not both take it all.
+	 */
+	marginNow(remaining = 0): number {
 		// Half as many again: times per answer vary, and a place too few is a 429.
-		return Math.max(0, Math.ceil(1.5 * this.othersPerMs * this.latencyMs + this.taken - 0.2));
+		const inFlight = 1.5 * this.othersPerMs * this.latencyMs + this.taken;
+		const pace = this.othersPerMs + this.ownPerMs;
+		const share = pace > 0 ? (remaining * this.othersPerMs) / pace : 0;
+		return Math.max(0, Math.ceil(Math.max(inFlight, share) - 0.2));
 	}
 
 	/** Between two answers `ms` apart other clients sent `count` requests. */
-	private otherClients(now: number, count: number, ms: number): void {
+	private otherClients(now: number, count: number, own: number, ms: number): void {
 		const before = this.marginNow();
 		this.othersPerMs += OTHERS_WEIGHT * (count / Math.max(1, ms) - this.othersPerMs);
+		this.ownPerMs += OTHERS_WEIGHT * (own / Math.max(1, ms) - this.ownPerMs);
 		this.taken *= 1 - OTHERS_WEIGHT;
 		const next = this.marginNow();
 		// Noted when it first shows, grows past what was noted, or is gone (not each step between).
@@ -211,12 +221,12 @@ export class RateGate {
 	private leftFor(now: number): number | undefined {
 		const allowance = this.allowance;
 		if (!allowance || allowance.scout || now >= allowance.resetAt) return undefined;
-		return allowance.remaining - allowance.uncounted - this.marginNow();
+		return allowance.remaining - allowance.uncounted - this.marginNow(allowance.remaining);
 	}
 
 	private allowanceDelay(now: number): number {
 		const allowance = this.allowance;
-		if (!allowance || allowance.remaining - allowance.uncounted - (allowance.scout ? 0 : this.marginNow()) > 0) return 0;
+		if (!allowance || allowance.remaining - allowance.uncounted - (allowance.scout ? 0 : this.marginNow(allowance.remaining)) > 0) return 0;
 		// Within the places kept for others: one request at a time, while two or more are left (the
 		// last place may be theirs), each answer a fresh reading.
 		if (!allowance.scout && now < allowance.resetAt && allowance.remaining - allowance.uncounted >= 2) return this.inFlight === 0 ? 0 : Infinity;
@@ -289,8 +299,9 @@ export class RateGate {
 			// The server's count fell by more than this process sent between the two answers (in
 			// the same window): the rest was other clients'.
 			if (known?.read && !known.scout && Math.abs(reading.resetAt - known.resetAt) <= 1500 && reading.remaining <= known.read.remaining) {
-				const others = Math.max(0, known.read.remaining - reading.remaining - (ticket.seq - known.read.seq));
-				this.otherClients(now, others, now - known.read.at);
+				const own = ticket.seq - known.read.seq;
+				const others = Math.max(0, known.read.remaining - reading.remaining - own);
+				this.otherClients(now, others, own, now - known.read.at);
 			}
 			// Every request still in flight may be missing from the server's count.
 			this.allowance = {
@@ -325,8 +336,10 @@ export class RateGate {
 			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined);
 			return this.backOff(now, wait);
 		}
-		this.allowance = undefined;
 		this.hold(now + retryAfterMs);
+		// With headers, the window after the hold starts as after a reset: one request finds out
+		// what is left before the others follow (else every worker's requests would rush in at once).
+		this.allowance = headersSpoke ? { remaining: 0, resetAt: this.notBefore, seenAt: this.starts, uncounted: 0 } : undefined;
 		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore);
 		return this.notBefore;
 	}
