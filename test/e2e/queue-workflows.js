@@ -3,6 +3,7 @@
 // production webhooks and by the Flextell Trigger on the main instance, run by the workers.
 'use strict';
 const { NODE_TYPE, PACKAGE_NAME, CREDENTIAL_TYPE } = require('../../scripts/lib/n8n');
+const { EXECUTION_HEADER } = require('../../scripts/lib/rate-limit-log');
 const { fixedUuid, linearWorkflow, webhookWorkflow } = require('../../scripts/lib/workflows');
 
 const CRED = {
@@ -26,6 +27,15 @@ function flextell(name, parameters, cred = 'main') {
 /** Poll Times: one entry per fixed second (0, 10, … 50): a poll every 10 s (n8n refuses a single entry under a minute). */
 const EVERY_10_SECONDS = { item: [0, 10, 20, 30, 40, 50].map((s) => ({ mode: 'custom', cronExpression: `${s} * * * * *` })) };
 
+/** @param {string} id @param {string} hook @param {number} concurrency */
+function bulkWorkflow(id, hook, concurrency) {
+	const headers = { header: [{ name: EXECUTION_HEADER, value: '={{ $execution.id }}' }] };
+	return webhookWorkflow(id, `queue: webhook → bulk GET, concurrency ${concurrency}`, hook, [
+		{ id: fixedUuid(`${id}:split`), name: 'Items', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'body.items', options: {} } },
+		{ ...flextell('Get each', { method: 'GET', path: '=contacts/{{ $json.id }}', options: { concurrency, headers } }, 'bulk'), id: fixedUuid(`${id}:get`) },
+	]);
+}
+
 const WF = {
 	/** POST {name} → create the contact → get it back: the answer is the stored contact. */
 	createAndGet: webhookWorkflow('queueCreateGet01', 'queue: webhook → create → get', 'flextell-queue-create', [
@@ -36,11 +46,13 @@ const WF = {
 	refresh: webhookWorkflow('queueRefresh0001', 'queue: webhook → list (refresh test)', 'flextell-queue-refresh', [
 		flextell('List', { method: 'GET', path: 'contacts' }, 'refresh'),
 	]),
-	/** POST {items: [{id}, …]} → one GET per item (a bulk run under the rate limit). */
-	bulk: webhookWorkflow('queueBulk0000001', 'queue: webhook → bulk GET', 'flextell-queue-bulk', [
-		{ id: fixedUuid('queue:bulk:split'), name: 'Items', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'body.items', options: {} } },
-		flextell('Get each', { method: 'GET', path: '=contacts/{{ $json.id }}' }, 'bulk'),
-	]),
+	/**
+	 * POST {items: [{id}, …]} → one GET per item (a bulk run under the rate limit), one item at a
+	 * time; each request names its execution (so the sandbox's log tells the workers apart).
+	 */
+	bulk: bulkWorkflow('queueBulk0000001', 'flextell-queue-bulk', 1),
+	/** The same with Concurrency 4. */
+	bulk4: bulkWorkflow('queueBulk4000001', 'flextell-queue-bulk4', 4),
 	/** Flextell Trigger (new contacts, every 10 s) → NoOp, active on the main instance. */
 	trigger: linearWorkflow(
 		'queueTrigger0001',
