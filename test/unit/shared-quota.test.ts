@@ -192,6 +192,26 @@ describe('the estimator and other clients', () => {
 		expect(estimator.estimate!.perWindow).toBeGreaterThanOrEqual(27);
 	});
 
+	it('a first round in which no more got through than were on their way at once is taken as a share (others spent the window), one with more as the limit', () => {
+		const squeezed = new LimitEstimator();
+		for (let i = 0; i < 4; i++) {
+			squeezed.started(i * 10);
+			squeezed.answered(i * 10, i * 10 + 50, true);
+		}
+		squeezed.started(40);
+		squeezed.rateLimited(40, 90, 2000, 3); // three more of its own still on their way
+		expect(squeezed.estimate).toEqual({ perWindow: 4, windowMs: 2000 });
+		expect(squeezed.shared).toBe(true);
+		const alone = new LimitEstimator();
+		for (let i = 0; i < 20; i++) {
+			alone.started(i * 10);
+			alone.answered(i * 10, i * 10 + 50, true);
+		}
+		alone.started(200);
+		alone.rateLimited(200, 250, 2000, 3);
+		expect(alone.shared).toBe(false);
+	});
+
 	it('while paced, no more requests in flight than the rate needs', () => {
 		const estimator = new LimitEstimator();
 		estimator.estimate = { perWindow: 10, windowMs: 5000 };

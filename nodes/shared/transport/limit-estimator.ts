@@ -43,7 +43,8 @@
  * quiet is back at the full rate within a few windows (the first climb after two quiet windows,
  * each next one a window after a climb that stood). A climb that meets a 429 stops at what got
  * through, and the next one waits twice as long (up to eight windows). So does a first 429 that
- * none of the stretch got through before: someone else had spent the window.
+ * none of the stretch got through before, or no more than the process had on their way at once:
+ * someone else had spent (most of) the window.
  *
  * While paced, no more requests are in flight at once than the learned rate needs (twice the rate
  * times the recent time per answer, at least one): when another client's 429 closes the window,
@@ -103,6 +104,8 @@ export class LimitEstimator {
 	private estimateSince = -Infinity;
 	/** The last moment the learned limit held a request back. */
 	private lastHeld = -Infinity;
+	/** Requests this process had on their way when the last counted 429 came (itself included). */
+	private inFlightAtLimit = 1;
 	/** Running time per answer (ms), for the number of requests in flight the rate needs. */
 	private latencyMs: number | undefined;
 	estimate: LimitEstimate | undefined;
@@ -178,9 +181,10 @@ export class LimitEstimator {
 	 * in again at `reopensAt` (undefined: it did not say). Returns whether this 429 taught
 	 * something (false for the other 429s of a round that was already counted).
 	 */
-	rateLimited(startedAt: number, now: number, reopensAt: number | undefined): boolean {
+	rateLimited(startedAt: number, now: number, reopensAt: number | undefined, inFlight = 0): boolean {
 		this.observe(startedAt, now);
 		if (startedAt < this.roundStart) return false;
+		this.inFlightAtLimit = inFlight + 1;
 		this.roundStart = now;
 		this.lastRateLimited = now;
 		const from = this.stretchStart ?? startedAt;
@@ -256,6 +260,13 @@ export class LimitEstimator {
 			}
 			if (estimate) this.lower(now);
 			return;
+		}
+		// A first round in which no more requests got through than this process had on their way at
+		// once says little about the limit: others may have spent the window (a worker that started
+		// later than another). What it learns is taken as a share, and climbs back.
+		if (!estimate && !this.shared && count <= this.inFlightAtLimit) {
+			this.shared = true;
+			this.onNote(now, `${count} through before the first 429, with ${this.inFlightAtLimit} on their way: other clients likely spend the limit`);
 		}
 		// The first estimate takes the whole seconds in the range; one that pacing failed to keep
 		// (a token bucket refilling slower than its burst suggested, say) takes the range's end.
