@@ -126,6 +126,6 @@ describe('the system clock (real time)', () => {
 		const waiting = systemClock.sleep(60_000, controller.signal);
 		setTimeout(() => controller.abort(), 20);
 		await expect(waiting).resolves.toBe(false);
-		expect(performance.now() - start).toBeLessThan(200);
+		expect(performance.now() - start).toBeLessThan(1000);
 	});
 });
