@@ -36,8 +36,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * @property {Record<string, string[]>} [requiredFields]
  * @property {string[]} [collections]     collections that exist besides seeded ones (default contacts, tickets); others answer 404
  * @property {boolean} [quiet]            default true: no per-request lines on stderr
- * @property {{ now(): number }} [clock]  in this process only: the time (ms since epoch) the rate limit, the
- *   faults and the log read, so that tests can share a virtual clock with the node; default: the system's
+ * @property {{ now(): number, delay?(ms: number): Promise<unknown> }} [clock]  in this process only: the time
+ *   (ms since epoch) the rate limit, the faults and the log read, and how `slow` and `drip` faults wait, so
+ *   that tests can share a virtual clock with the node; default: the system's
  */
 
 class Sandbox {
@@ -52,6 +53,8 @@ class Sandbox {
 		const { clock } = options;
 		/** @type {() => number} */
 		this.now = clock ? () => clock.now() : preciseNow;
+		/** @type {((ms: number) => Promise<unknown>) | undefined} */
+		this.clockDelay = clock?.delay ? (ms) => /** @type {any} */ (clock).delay(ms) : undefined;
 		this.clientId = DEFAULT_CLIENT_ID;
 		this.clientSecret = DEFAULT_CLIENT_SECRET;
 		this.oauth = new OAuthServer({
@@ -130,6 +133,8 @@ class Sandbox {
 	 * @returns {Promise<void>}
 	 */
 	delay(ms) {
+		const { clockDelay } = this;
+		if (clockDelay) return clockDelay(ms).then(() => undefined);
 		return new Promise((resolve) => {
 			const timer = setTimeout(() => {
 				this.timers.delete(timer);

@@ -102,8 +102,14 @@ describe('Pacing learned from Retry-After alone: one rate-limited round per run'
 		};
 		// Ten seconds well under the limit (every answer takes 400 ms: a run held back by a slow
 		// server), then, in the same stretch, a burst that meets the limit late in it.
-		(sb as unknown as { randomFaults(c: object | null): void }).randomFaults({ seed: 1, faults: [{ probability: 1, fault: { kind: 'slow', ms: 400 } }] });
-		await runOf(25, 1);
+		// The sandbox holds each answer 400 ms on the shared clock (far below the request timeout).
+		clock.virtualServerDelays(true);
+		try {
+			(sb as unknown as { randomFaults(c: object | null): void }).randomFaults({ seed: 1, faults: [{ probability: 1, fault: { kind: 'slow', ms: 400 } }] });
+			await runOf(25, 1);
+		} finally {
+			clock.virtualServerDelays(false);
+		}
 		(sb as unknown as { randomFaults(c: object | null): void }).randomFaults(null);
 		await runOf(8 * LIMIT, 4);
 		// Learned from a window, not from the slow stretch (~3 a second): the next 8 windows' worth

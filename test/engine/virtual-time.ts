@@ -40,6 +40,10 @@ export class EngineClock implements Clock {
 	private checking = false;
 	/** While above 0, nothing is skipped: the test acts on real time (it polls, then cancels). */
 	private holds = 0;
+	/** The sandbox's `slow` and `drip` waits on this clock (see `virtualServerDelays`). */
+	private serverDelaysVirtual = false;
+	/** Requests in flight whose answer waits on this clock in the sandbox. */
+	private parked = 0;
 	private readonly onRequest = (message: unknown) => this.track((message as { request: ClientRequest }).request);
 
 	constructor() {
@@ -74,6 +78,26 @@ export class EngineClock implements Clock {
 			this.touch();
 		});
 	};
+
+	/**
+	 * How the in-process sandbox waits for `slow` and `drip` faults: in real time (a request in
+	 * flight meanwhile, so nothing is skipped), or, after `virtualServerDelays(true)`, on this clock:
+	 * then a request whose answer the sandbox holds counts as waiting, and the wait is skipped like
+	 * the node's. Only for delays shorter than the node's request timeout, which stays real.
+	 */
+	delay = (ms: number): Promise<unknown> => {
+		if (!this.serverDelaysVirtual) return new Promise((resolve) => setTimeout(resolve, ms).unref());
+		this.parked += 1;
+		return this.sleep(ms).finally(() => {
+			this.parked -= 1;
+			this.touch();
+		});
+	};
+
+	/** Whether the sandbox's `slow` and `drip` waits are on this clock (default: real). */
+	virtualServerDelays(on: boolean): void {
+		this.serverDelaysVirtual = on;
+	}
 
 	/**
 	 * Skips no wait until the returned function is called: for a test that acts on what happens
@@ -113,7 +137,7 @@ export class EngineClock implements Clock {
 
 	private touch(): void {
 		this.activity += 1;
-		if (this.sleepers.size > 0 && this.inFlight === 0 && this.holds === 0) void this.skipWhenIdle();
+		if (this.sleepers.size > 0 && this.inFlight <= this.parked && this.holds === 0) void this.skipWhenIdle();
 	}
 
 	/** Jumps to the earliest wait's end once nothing but waits on this clock is left. */
@@ -128,7 +152,7 @@ export class EngineClock implements Clock {
 					await new Promise<void>((resolve) => setTimeout(resolve, 0));
 				}
 				if (seen !== this.activity) continue;
-				if (this.inFlight > 0 || this.sleepers.size === 0 || this.holds > 0) return;
+				if (this.inFlight > this.parked || this.sleepers.size === 0 || this.holds > 0) return;
 				const next = this.earliest()!;
 				this.skipped += Math.max(0, next.at - this.now());
 				next.wake(true);
