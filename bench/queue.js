@@ -30,6 +30,7 @@ const wf = require('./lib/workflows');
 const MARK_START = '<!-- QUEUE MODE: written by npm run bench -- --only queue -->';
 const MARK_END = '<!-- /QUEUE MODE -->';
 const EXECUTIONS = 4;
+const QUEUE_SIZES = { rateItems: 300, limit: 50, windowSeconds: 5 };
 
 /** Header styles: none (as Flextell's API documentation: Retry-After only), IETF, X-RateLimit. */
 const MODES = ['none', 'ietf', 'x'];
@@ -314,7 +315,7 @@ function renderQueue(q, sizes, command) {
 			for (const row of recorded) {
 				const last = row.runs[row.runs.length - 1];
 				for (const [w, rec] of Object.entries(last.workerRecords)) {
-					L.push(`- ${row.key}, ${w}: ${recordLine(rec)}${rec.notes?.length ? `. Learned: ${rec.notes.slice(0, 8).join('; ')}${rec.notes.length > 8 ? ` (+${rec.notes.length - 8} more)` : ''}` : ''}`);
+					L.push(`- ${row.key}, ${w}: ${recordLine(rec)}${rec.notes?.length ? `. Learned: ${rec.notes.slice(0, 5).join("; ")}${rec.notes.length > 5 ? ` (+${rec.notes.length - 5} more in the raw figures)` : ""}` : ''}`);
 				}
 				if (last.holdLines?.length) L.push(`- ${row.key}, holds (seconds into the run, worker that met the 429, early requests by worker): ${last.holdLines.join('; ')}`);
 			}
@@ -322,10 +323,54 @@ function renderQueue(q, sizes, command) {
 		}
 	}
 	L.push('† items failed: the wall time runs until the node gave up, so the ratio says nothing about throughput.');
-	if (q.bounds?.length) L.push('', ...q.bounds);
+	L.push('', ...boundsOf(q, idealS, sizes));
 	L.push('');
 	L.push(MARK_END);
 	return L.join('\n');
+}
+
+/**
+ * What bounds the queue-mode figures, with the figures of the rows that show it.
+ * @param {any} q @param {number} idealS @param {{ rateItems: number, limit: number, windowSeconds: number }} sizes
+ */
+function boundsOf(q, idealS, sizes) {
+	/** @param {string} mode @param {string} key */
+	const last = (mode, key) => {
+		const runs = q.results[mode]?.rows.find((/** @type {any} */ r) => r.key === key)?.runs ?? [];
+		return runs[runs.length - 1];
+	};
+	/** @param {string} mode @param {string} key */
+	const firstHold = (mode, key) => {
+		const m = last(mode, key);
+		return m ? `${m.r429 - m.laterR429} of ${m.r429}` : '–';
+	};
+	const none4 = last('none', 'flextell4');
+	const learned = none4
+		? Object.entries(none4.workerRecords ?? {})
+				.map(([w, rec]) => `${w} ${(/** @type {any} */ (rec).notes ?? []).find((/** @type {string} */ n) => /learned \d+ per/.test(n))?.replace(/^\S+ /, '') ?? '–'}`)
+				.join('; ')
+		: '–';
+	return [
+		'### What bounds the queue-mode figures',
+		'',
+		'- **The first round.** Before any answer nobody knows the limit: every request already on its way when the first 429 (or',
+		'  the first "none left") comes meets it, from both workers. 429s of the first hold, of all: without headers',
+		`  ${firstHold('none', 'flextell1')} at concurrency 1 and ${firstHold('none', 'flextell4')} at concurrency 4 (two executions per worker: 2 and 8 requests`,
+		`  on their way per worker); with IETF headers ${firstHold('ietf', 'flextell4')} at concurrency 4. The goals "≤ 1 × 429 per worker" and`,
+		'  "≤ 1 early per other worker per hold" are therefore also given after the first hold, where the gate decides them.',
+		'- **Without headers a worker knows only its share.** Its first 429 tells it how many of its own requests got through in',
+		'  the window, not how many the other worker sent. Both workers learn from the same first window, and how it was split',
+		`  decides their pace (concurrency 4 here: ${learned}). A worker knows the other is there only when a 429 comes that its own`,
+		'  requests did not cause (fewer of them in the window than its estimate, or no more through in its first round than it had',
+		'  on their way): then it climbs back by half per window while no 429 comes. A worker whose first round gave no such sign',
+		'  cannot tell its share from the limit without a request over it, which a single process would pay with a 429 every',
+		'  time; it keeps its share (rising by a tenth after a quiet minute) — the skewed and concurrency-1 rows show what that costs.',
+		`- **Whole seconds.** Retry-After and the reset of the headers name whole seconds, rounded up: a window of ${sizes.windowSeconds} s costs up to`,
+		`  ${sizes.windowSeconds + 1} s (the one-process "Pacing" rows carry the same), and ${sizes.rateItems} items at ${sizes.limit} per window are exactly ${sizes.rateItems / sizes.limit} windows:`,
+		'  a place left unused in any window (the places each worker keeps for the other) costs a seventh.',
+		'- **The machine.** Three n8n processes, their task runners, PostgreSQL, Redis and the sandbox share 2 cores with other',
+		'  work (the load column); the workers start executions from Redis at their own moments, so no two runs split alike.',
+	];
 }
 
 /**
@@ -380,6 +425,9 @@ function merge(earlier, now) {
  */
 async function runAlone(o) {
 	const args = parseArgs(process.argv.slice(2), { flags: ['quick'] });
+	// The workload of the earlier queue-mode table and of issue 17's figures (300 items, 50 per 5 s),
+	// whatever the other groups use, so that its rows compare with those; --quick keeps the small one.
+	o = { ...o, sizes: args.quick === true ? o.sizes : QUEUE_SIZES };
 	const modes = String(args['queue-modes'] ?? MODES.join(',')).split(',');
 	const rows = typeof args['queue-rows'] === 'string' ? args['queue-rows'].split(',') : undefined;
 	if (o.build) {
@@ -393,7 +441,6 @@ async function runAlone(o) {
 		const json = o.out ? o.out.replace(/\.md$/, '') + '-queue.json' : null;
 		const earlier = json && fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : undefined;
 		const merged = merge(earlier, { sizes: o.sizes, reps: o.reps, ...q });
-		merged.bounds = earlier?.bounds ?? [];
 		const section = renderQueue(merged, o.sizes, o.command);
 		process.stdout.write(`${section}\n`);
 		if (o.out && json) {
