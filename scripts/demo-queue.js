@@ -66,9 +66,14 @@ async function queueDemo(args) {
 			credentials: [n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens }), modelCredentialRecord({ baseUrl: model.baseUrl })],
 			workflowsDir: path.join(n8n.ROOT, 'examples'),
 			extraEnv: n8n.offlineEnv(install),
+			// stopped (its processes and its temp folder) also when the demo is stopped while it starts
+			onStop: (stop, dir) => {
+				cleanups.push(stop);
+				// again once every process has ended: one still starting when it stopped may have written into it
+				finals.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+			},
 			say,
 		});
-		cleanups.push(cluster.stop);
 		let login = '';
 		if (args.owner !== false) {
 			await n8n.ownerSession(cluster.base);

@@ -57,6 +57,8 @@ async function main() {
 	const port = Number(args.port || process.env.N8N_PORT || 5678);
 	const keepDir = args.dir ? String(args.dir) : process.env.FLEXTELL_DEMO_DIR;
 	const t0 = Date.now();
+	// First, so that a stop while it builds or installs is a clean one too (it takes effect when that step returns).
+	const { cleanups, finals, stopAll, stopping } = stopper(say, keepDir ? 'stopped.' : 'stopped. Its temporary user folder is removed.');
 
 	if (args.build !== false) {
 		say('building the package (npm run build)…');
@@ -69,7 +71,6 @@ async function main() {
 	fs.mkdirSync(userFolder, { recursive: true });
 	const firstRun = !fs.existsSync(path.join(userFolder, '.flextell-demo-imported'));
 
-	const { cleanups, finals, stopAll, stopping } = stopper(say, keepDir ? 'stopped.' : 'stopped. Its temporary user folder is removed.');
 	// The user folder goes once everything using it has stopped.
 	finals.push(() => {
 		if (!keepDir) fs.rmSync(userFolder, { recursive: true, force: true });

@@ -38,6 +38,7 @@ const QUEUE_VERSION = '2.40.7';
  * @property {string[]} [activate]  ids of imported workflows to publish (active when main starts)
  * @property {Record<string,string>} [extraEnv]  for every instance
  * @property {(s: string) => void} [say]  progress lines
+ * @property {(stop: () => Promise<void>, dir: string) => void} [onStop]  given the cluster's stop() and temp folder before anything starts
  */
 
 /**
@@ -69,6 +70,8 @@ async function startQueueCluster(o) {
 		}
 		fs.rmSync(dir, { recursive: true, force: true });
 	};
+	// a caller that may be stopped while the cluster starts (the queue demo on Ctrl-C) stops it this way
+	o.onStop?.(stop, dir);
 
 	try {
 		const bins = await step('PostgreSQL and Redis installed', () => services.ensureServerPackages({ say }));
@@ -268,7 +271,13 @@ async function startQueueCluster(o) {
  */
 function instance(name, env, launch) {
 	const logFile = path.join(path.dirname(env.N8N_USER_FOLDER), `${name}.log`);
-	const onOutput = (/** @type {string} */ chunk) => fs.appendFileSync(logFile, chunk);
+	const onOutput = (/** @type {string} */ chunk) => {
+		try {
+			fs.appendFileSync(logFile, chunk);
+		} catch {
+			// the cluster's folder is gone: it was stopped while this process was still starting
+		}
+	};
 	/** @type {Instance} */
 	const self = {
 		name,
