@@ -5,7 +5,9 @@ const os = require('node:os');
 const path = require('node:path');
 
 if (!process.env.N8N_USER_FOLDER || !process.env.N8N_USER_FOLDER.includes('flextell-jest-')) {
+	// This test file's own folder, removed after its tests (test/cleanup-env.js).
 	process.env.N8N_USER_FOLDER = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-jest-'));
+	process.env.FLEXTELL_JEST_OWN_FOLDER = process.env.N8N_USER_FOLDER;
 }
 process.env.N8N_LOG_LEVEL = process.env.N8N_LOG_LEVEL || 'silent';
 process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
