@@ -107,6 +107,8 @@ export class RateGate {
 	/** Our own requests per ms over the same intervals: what share of what is left the others take. */
 	private ownPerMs = 0;
 	private latencyMs = 0;
+	/** The first reading of the current window, which later readings are compared with. */
+	private windowBase: { remaining: number; resetAt: number; seq: number; at: number; inFlight: number } | undefined;
 	/** Places taken despite a reading (429s): kept for them on top, fading as readings show them quiet. */
 	private taken = 0;
 	private notedMargin = 0;
@@ -153,11 +155,11 @@ export class RateGate {
 		return Math.max(0, Math.ceil(Math.max(inFlight, share) - 0.2));
 	}
 
-	/** Between two answers `ms` apart other clients sent `count` requests. */
+	/** Since the window's first reading, `ms` ago, other clients sent `count` requests and we `own`. */
 	private otherClients(now: number, count: number, own: number, ms: number): void {
 		const before = this.marginNow();
-		this.othersPerMs += OTHERS_WEIGHT * (count / Math.max(1, ms) - this.othersPerMs);
-		this.ownPerMs += OTHERS_WEIGHT * (own / Math.max(1, ms) - this.ownPerMs);
+		this.othersPerMs = count / Math.max(1, ms);
+		this.ownPerMs = own / Math.max(1, ms);
 		this.taken *= 1 - OTHERS_WEIGHT;
 		const next = this.marginNow();
 		// Noted when it first shows, grows past what was noted, or is gone (not each step between).
@@ -167,7 +169,7 @@ export class RateGate {
 				now,
 				next === 0
 					? 'other clients quiet: no places kept for them'
-					: `other clients sent ${count} in ${Math.round(ms)} ms between two answers: keeping ${next} place${next === 1 ? '' : 's'} of each window for them (limit not lowered)`,
+					: `other clients sent ${count} in this window's first ${Math.round(ms)} ms: keeping ${next} place${next === 1 ? '' : 's'} of each window for them (limit not lowered)`,
 			);
 		}
 	}
@@ -296,12 +298,17 @@ export class RateGate {
 			!known || now >= known.resetAt || ticket.seq > known.seenAt || reading.resetAt > known.resetAt + 1000;
 		if (newer) {
 			this.windowSeenMs = Math.max(this.windowSeenMs, Math.min(reading.resetAt - now, 3600_000));
-			// The server's count fell by more than this process sent between the two answers (in
-			// the same window): the rest was other clients'.
-			if (known?.read && !known.scout && Math.abs(reading.resetAt - known.resetAt) <= 1500 && reading.remaining <= known.read.remaining) {
-				const own = ticket.seq - known.read.seq;
-				const others = Math.max(0, known.read.remaining - reading.remaining - own);
-				this.otherClients(now, others, own, now - known.read.at);
+			// Since the window's first reading the server's count fell by more than this process can
+			// have sent: the rest was other clients'. (From the first reading on, not between two
+			// answers: requests of ours on their way at once are served in any order, and their
+			// uncertainty — the requests in flight then — is counted against the others only once.)
+			const base = this.windowBase;
+			if (base && Math.abs(reading.resetAt - base.resetAt) <= 1500 && reading.remaining <= base.remaining) {
+				const own = ticket.seq - base.seq;
+				const others = Math.max(0, base.remaining - reading.remaining - own - base.inFlight);
+				if (now - base.at >= 2 * this.latencyMs) this.otherClients(now, others, own, now - base.at);
+			} else {
+				this.windowBase = { remaining: reading.remaining, resetAt: reading.resetAt, seq: ticket.seq, at: now, inFlight: this.inFlight };
 			}
 			// Every request still in flight may be missing from the server's count.
 			this.allowance = {
