@@ -26,7 +26,7 @@ function getRecord(options: INodeParameters = {}): INodeParameters {
 }
 
 describe('Identical GETs in flight', () => {
-	it('become one request; every item gets its own copy of the answer', async () => {
+	it('become one request; every item gets its own copy of the answer (real time)', async () => {
 		const [ada] = sb.seed('contacts', [{ name: 'Ada', address: { city: 'London' }, tags: ['a'] }]);
 		// The one request is slow, so all six items are waiting at the same moment.
 		sb.injectFaults([{ kind: 'slow', ms: 400, match: { path: `${CONTACT}/${ada.id}` } }]);
@@ -50,7 +50,7 @@ describe('Identical GETs in flight', () => {
 		expect(out[1].json.address).toEqual({ city: 'London' });
 	});
 
-	it('share an error: each item fails on its own, with its own item index', async () => {
+	it('share an error: each item fails on its own, with its own item index (real time)', async () => {
 		sb.injectFaults([{ kind: 'slow', ms: 300, match: { path: `${CONTACT}/obj_missing` } }]);
 		const { credentials } = connectedCredential(sb);
 		const { items: out, error } = await runNode({
@@ -81,7 +81,7 @@ describe('Identical GETs in flight', () => {
 		expect(itemIndexOf(wait.error)).toBe(1);
 	});
 
-	it('are not shared between credentials', async () => {
+	it('are not shared between credentials (real time)', async () => {
 		const [ada] = sb.seed('contacts', [{ name: 'Ada' }]);
 		sb.injectFaults([
 			{ kind: 'slow', ms: 400, match: { path: `${CONTACT}/${ada.id}` } },

@@ -44,7 +44,7 @@ function watchApiRequests() {
 }
 
 describe('Concurrency', () => {
-	it('keeps output order and pairedItem while later items finish first, and runs items side by side', async () => {
+	it('keeps output order and pairedItem while later items finish first, and runs items side by side (real time)', async () => {
 		const people = seedPeople(6);
 		// The first items answer slowest (1000 ms … 500 ms), so they finish last.
 		sb.injectFaults(people.map((p, i) => ({ kind: 'slow', ms: 1000 - i * 100, match: { path: `/api/v0.0.1/contacts/${p.id}` } })));
@@ -60,7 +60,7 @@ describe('Concurrency', () => {
 		expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(500);
 	});
 
-	it('never has more than the configured number of requests in flight', async () => {
+	it('never has more than the configured number of requests in flight (real time)', async () => {
 		const people = seedPeople(6);
 		sb.injectFaults(people.map((p) => ({ kind: 'slow', ms: 500, match: { path: `/api/v0.0.1/contacts/${p.id}` } })));
 		const { credentials } = connectedCredential(sb);

@@ -109,7 +109,7 @@ describe('5. Server and network faults', () => {
 		expect(apiRequests(sb)).toHaveLength(1);
 	});
 
-	it('a timeout is retried for GET and then reported with the Timeout option', async () => {
+	it('a timeout is retried for GET and then reported with the Timeout option (real time)', async () => {
 		const { credentials } = connectedCredential(sb);
 		sb.injectFaults([{ kind: 'slow', ms: 1500 }, { kind: 'slow', ms: 1500 }]);
 		const { error } = await runNode({ credentials, parameters: { method: 'GET', path: 'contacts', options: { timeout: 300, maxRetries: 1 } } });

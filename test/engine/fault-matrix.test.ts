@@ -93,7 +93,7 @@ describe('bodies that are not what they claim', () => {
 });
 
 describe('slow answers', () => {
-	it('a body dripping with pauses longer than the timeout times out and the GET is retried', async () => {
+	it('a body dripping with pauses longer than the timeout times out and the GET is retried (real time)', async () => {
 		sb.seed('contacts', [{ name: 'Ada' }]);
 		const { credentials } = connectedCredential(sb);
 		sb.injectFaults([{ kind: 'drip', ms: 1000, chunks: 4 }]);
@@ -103,7 +103,7 @@ describe('slow answers', () => {
 		expect(apiRequests(sb).map((r) => r.fault)).toEqual(['drip', null]);
 	}, 20_000);
 
-	it('a body dripping steadily but finishing after the timeout fails at the timeout, not at the end of the drip', async () => {
+	it('a body dripping steadily but finishing after the timeout fails at the timeout, not at the end of the drip (real time)', async () => {
 		const { credentials } = connectedCredential(sb);
 		// 40 pieces 150 ms apart: never idle for 400 ms, but 6 s in all.
 		sb.injectFaults([{ kind: 'drip', ms: 150, chunks: 40 }]);

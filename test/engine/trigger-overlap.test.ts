@@ -64,7 +64,7 @@ function tally(...polls: Items[]): Record<string, number> {
 const once = (...list: string[]) => Object.fromEntries(list.map((name) => [name, 1]));
 
 describe('Flextell Trigger: overlapping polls', () => {
-	it('a poll that finds another poll of its trigger running ends at once, emits nothing, and says so in the log', async () => {
+	it('a poll that finds another poll of its trigger running ends at once, emits nothing, and says so in the log (real time)', async () => {
 		sb.seed('contacts', [{ name: 'seed' }]);
 		const poller = watch();
 		expect(await poller.poll()).toBeNull();
@@ -121,7 +121,7 @@ describe('Flextell Trigger: overlapping polls', () => {
 		expect(apiRequests(sb).some((entry) => entry.early)).toBe(false);
 	});
 
-	it('a restart while a poll is in flight (after its fetch, before n8n emits): nothing lost, nothing twice', async () => {
+	it('a restart while a poll is in flight (after its fetch, before n8n emits): nothing lost, nothing twice (real time)', async () => {
 		sb.seed('contacts', [{ name: 'seed' }]);
 		const poller = watch();
 		expect(await poller.poll()).toBeNull();
