@@ -46,9 +46,9 @@
  * none of the stretch got through before, or no more than the process had on their way at once:
  * someone else had spent (most of) the window.
  *
- * While paced, no more requests are in flight at once than the learned rate needs (twice the rate
- * times the recent time per answer, at least one): when another client's 429 closes the window,
- * only those can reach the server early.
+ * While paced, no more requests are in flight at once than the learned rate needs (twice
+ * the rate times the recent time per answer, at least one; a window's requests still go out in
+ * half of it): when another client's 429 closes the window, only those can reach the server early.
  *
  * Nothing is paced before the first 429: a run that meets no limit costs one array push per
  * request. Not pure (it keeps what it learned), but it reads no clock: the time is a parameter of
@@ -76,6 +76,11 @@ const FIRST_CLIMB_WINDOWS = 2;
 const MAX_CLIMB_WINDOWS = 8;
 /** Before other clients are known: a 429 with fewer own requests in the window than this share of the estimate is theirs. */
 const OTHERS_BELOW = 0.75;
+/**
+ * While paced, in flight at once: this many times what the learned rate needs (rate × time per
+ * answer), at least one — enough that a window's requests go out in half of it.
+ */
+const IN_FLIGHT_HEADROOM = 2;
 /** Weight of the newest answer in the running time per answer. */
 const LATENCY_WEIGHT = 0.2;
 
@@ -126,7 +131,8 @@ export class LimitEstimator {
 		while (first < this.answers.length && this.answers[first] <= now - window) first++;
 		if (first > 0) this.answers.splice(0, first);
 		const counted = inFlight + this.answers.length;
-		// No more in flight than the rate needs: only an answer frees the next turn.
+		// No more in flight than the rate needs (only an answer frees the next turn), so that
+		// another client's 429 meets few of ours on their way.
 		if (inFlight > 0 && inFlight >= this.inFlightCap(estimate)) return this.held(now, Infinity);
 		if (counted < estimate.perWindow) return now;
 		// This many have to leave the window before one more may start.
@@ -138,7 +144,7 @@ export class LimitEstimator {
 	/** The most requests in flight at once while paced: twice what the rate needs, at least one. */
 	inFlightCap(estimate: LimitEstimate): number {
 		if (this.latencyMs === undefined) return Infinity;
-		return Math.max(1, Math.ceil((2 * estimate.perWindow * this.latencyMs) / paddedWindow(estimate.windowMs)));
+		return Math.max(1, Math.ceil((IN_FLIGHT_HEADROOM * estimate.perWindow * this.latencyMs) / paddedWindow(estimate.windowMs)));
 	}
 
 	private held(now: number, until: number): number {
