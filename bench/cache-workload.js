@@ -35,9 +35,10 @@ const roundRobinItems = (ids, items) => Array.from({ length: items }, (_, i) => 
 
 /**
  * @param {typeof import('./lib/workflows')} wf @param {string} apiBase @param {boolean} quick
+ * @param {typeof SIZES} [sizesGiven]  other sizes (a full `npm run bench` uses smaller ones, to fit its time)
  */
-function setup(wf, apiBase, quick) {
-	const sizes = quick ? QUICK_SIZES : SIZES;
+function setup(wf, apiBase, quick, sizesGiven = undefined) {
+	const sizes = sizesGiven ?? (quick ? QUICK_SIZES : SIZES);
 	const ids = recordIds(sizes.distinct);
 	const order = shuffledItems(ids, sizes.items);
 	const batching = { batchSize: sizes.limit, batchInterval: sizes.windowSeconds * 1000 };

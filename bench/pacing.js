@@ -159,7 +159,7 @@ function renderPacing(data) {
 		START,
 		'## Pacing: rate-limit headers, limiters, and learning the limit',
 		'',
-		`Produced by \`npm run bench -- ${data.quick ? '--quick ' : ''}--only pacing\` on ${data.machine?.date ?? '?'} (${data.reps} repetition(s); medians, ranges in brackets),`,
+		`Produced by \`${data.full ? data.command : `npm run bench -- ${data.quick ? '--quick ' : ''}--only pacing`}\` on ${data.machine?.date ?? '?'} (${data.reps} repetition(s); medians, ranges in brackets),`,
 		`load average at start ${data.machine?.loadStart ?? '?'}, at end ${data.machine?.loadEnd ?? '?'} (2 cores shared with other work).`,
 		`${g.items} GET items, limit ${g.limit} requests per ${g.windowSeconds} s, Retry-After in seconds on every 429 unless the row says otherwise;`,
 		`ideal wall time = ${g.items} / (${g.limit} / ${g.windowSeconds} s) = ${f(g.idealS, 1)} s. Each n8n run is a fresh process, so each run learns the limit anew.`,

@@ -3,10 +3,18 @@
 // `npm run bench`: the Flextell node against n8n's HTTP Request node and a plain axios + axios-retry
 // script, side by side, in one run against the same sandbox configuration.
 //
+//   npm run bench                    the whole of docs/benchmarks.md from one run, every group in turn
+//                                    (≈30 min on 2 cores; dated, with the load average and the time it took)
 //   npm run bench -- [--quick] [--reps N] [--budget-minutes M] [--only rate,cost,returnall,pacing,cache]
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
 //   npm run bench -- --only queue   the rate-limited run in n8n's queue mode (main + 2 workers), bench/queue.js
 //   npm run bench -- --only agent   what an AI Agent's model receives for a 2,000-record answer, bench/agent.js
+//
+// Without --only every group runs: rate (Retry-After as an HTTP-date: its seconds and left-out
+// cases are the pacing group's ra-fixed and none-fixed rows, same contenders), cost, returnall,
+// pacing, cache, then queue and agent; the page is written once, at the end. With --only, the
+// groups named are run and their sections written; the sections of groups not run stay as they
+// are, each with the date of the run that wrote it.
 //   npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md   (tables again from raw figures;
 //                    docs/benchmarks-pacing.json: only the pacing section is drawn again)
 //
@@ -38,21 +46,29 @@ const agentBench = require('./agent');
 const pacing = require('./pacing');
 
 const ROOT = n8n.ROOT;
+/** The enrichment workload's sizes in a full run: each record named 20 times, as in its own runs, at the rate groups' limit. */
+const CACHE_SIZES = { items: 400, distinct: 20, limit: 30, windowSeconds: 3, cacheSeconds: 60 };
 
 // ---------------------------------------------------------------------------------------------
 // Arguments and sizes
 
 const args = parseArgs(process.argv.slice(2), { flags: ['quick'] });
 const QUICK = args.quick === true;
+/** Every group, in the order a full run takes them (queue and agent start n8n set-ups of their own). */
+const ALL_GROUPS = ['rate', 'cost', 'returnall', 'pacing', 'cache', 'queue', 'agent'];
+const FULL = args.only === undefined;
+// One full run of every group fits in about 30 minutes on the 2-core machine of the reference
+// figures: one repetition, 120 items under 30 requests per 3 s (4 windows, ideal 12 s) for the
+// rate-limited groups. More repetitions or larger sizes: --reps, or a group alone with --only.
 const SIZES = QUICK
 	? { rateItems: 60, limit: 20, windowSeconds: 2, costItems: 300, returnAll: [2_000, 10_000], reps: 1 }
-	: { rateItems: 300, limit: 50, windowSeconds: 5, costItems: 2000, returnAll: [10_000, 100_000], reps: 3 };
+	: { rateItems: 120, limit: 30, windowSeconds: 3, costItems: 1000, returnAll: [10_000, 50_000], reps: 1 };
 const REPS = Number(args.reps ?? SIZES.reps);
-const BUDGET_MS = Number(args['budget-minutes'] ?? (QUICK ? 15 : 75)) * 60_000;
-const ONLY = String(args.only ?? 'rate,cost,returnall,pacing').split(',');
+const BUDGET_MS = Number(args['budget-minutes'] ?? (QUICK ? 15 : FULL ? 35 : 75)) * 60_000;
+const ONLY = FULL ? ALL_GROUPS : String(args.only).split(',');
 // A run of the pacing group alone writes only its own section of docs/benchmarks.md.
 const PACING_ONLY = ONLY.length === 1 && ONLY[0] === 'pacing';
-const MODES = /** @type {('seconds'|'none'|'http-date')[]} */ (String(args.modes ?? 'seconds,none,http-date').split(','));
+const MODES = /** @type {('seconds'|'none'|'http-date')[]} */ (String(args.modes ?? (FULL ? 'http-date' : 'seconds,none,http-date')).split(','));
 const OUT = typeof args.out === 'string' ? path.resolve(args.out) : QUICK ? null : path.join(ROOT, 'docs', 'benchmarks.md');
 const N8N_VERSION = String(args['n8n-version'] ?? process.env.FLEXTELL_N8N_VERSION ?? DEFAULT_VERSION);
 
@@ -302,7 +318,7 @@ async function setup() {
 		...pacing.workflows(wf, rateIds, apiBase, pacing.sizesOf(SIZES, QUICK)),
 	};
 	// The enrichment workload (bench/cache-workload.js) only when asked for: --only cache.
-	const cachePlan = ONLY.includes('cache') ? cacheWorkload.setup(wf, apiBase, QUICK) : null;
+	const cachePlan = ONLY.includes('cache') ? cacheWorkload.setup(wf, apiBase, QUICK, QUICK ? undefined : CACHE_SIZES) : null;
 	if (cachePlan) Object.assign(W, cachePlan.workflows);
 	const wfDir = path.join(userFolder, 'workflows');
 	fs.mkdirSync(wfDir);
@@ -365,6 +381,11 @@ async function runAll(s) {
 	// Repetitions are the outer loop, so that a budget cut drops later repetitions, not whole workloads.
 	for (let rep = 0; rep < REPS; rep++) {
 		say(`repetition ${rep + 1} of ${REPS}`);
+		let t = Date.now();
+		const took = (/** @type {string} */ group) => {
+			groupSeconds[group] = (groupSeconds[group] ?? 0) + (Date.now() - t) / 1000;
+			t = Date.now();
+		};
 		if (ONLY.includes('cost')) {
 			sb.reset();
 			seedIds(costIds);
@@ -378,6 +399,7 @@ async function runAll(s) {
 				results.cost.rows[i].runs.push(m);
 				say(`cost ${x.key} run ${rep + 1}: ${report.brief(m)}`);
 			}
+			took('cost');
 		}
 		if (ONLY.includes('returnall')) {
 			for (const size of SIZES.returnAll) {
@@ -394,9 +416,11 @@ async function runAll(s) {
 					say(`return all ${size} ${x.key} run ${rep + 1}: ${report.brief(m)}`);
 				}
 			}
+			took('returnall');
 		}
 		if (s.cachePlan) {
 			await cacheWorkload.runRep({ sb, plan: s.cachePlan, results: results.cache, rep, runContender, fits, remaining, skipped, say });
+			took('cache');
 		}
 		if (ONLY.includes('rate')) {
 			for (const mode of MODES) {
@@ -416,10 +440,13 @@ async function runAll(s) {
 					say(`rate Retry-After=${mode} ${x.key} run ${rep + 1}: ${report.brief(m, idealS)}`);
 				}
 			}
+			took('rate');
 		}
 	}
 	if (ONLY.includes('pacing')) {
+		const t = Date.now();
 		await pacing.runPacing({ sb, W, apiBase, rateIds, sizes: pacing.sizesOf(SIZES, QUICK), reps: REPS, results, skipped, runContender, seedIds, fits, remaining, say });
+		groupSeconds.pacing = (Date.now() - t) / 1000;
 	}
 }
 
@@ -463,8 +490,10 @@ async function main() {
 		process.stdout.write(text + '\n');
 		if (typeof args.out === 'string') {
 			const out = path.resolve(args.out);
-			// A pacing-only run's figures redraw only the pacing section.
-			const spliced = text.startsWith('<!-- pacing:start -->') && fs.existsSync(out) ? pacing.spliceSection(fs.readFileSync(out, 'utf8'), text) : text + '\n';
+			const before = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+			// A pacing-only run's figures redraw only the pacing section; other figures redraw theirs and
+			// keep the sections they do not hold.
+			const spliced = text.startsWith('<!-- pacing:start -->') && before ? pacing.spliceSection(before, text) : assemble(text, data, before, out) + '\n';
 			fs.writeFileSync(out, spliced);
 		}
 		return;
@@ -476,20 +505,46 @@ async function main() {
 		process.exit(2);
 	}, BUDGET_MS + 120_000);
 	hardStop.unref();
-	if (ONLY.includes('agent')) {
+	if (!FULL && ONLY.includes('agent')) {
 		if (ONLY.length > 1) throw new Error('--only agent runs alone (an AI Agent in an n8n of its own)');
 		return await agentBench.runAlone({ say, out: OUT, build: args.build !== false, version: N8N_VERSION });
 	}
-	if (ONLY.includes('queue')) {
+	if (!FULL && ONLY.includes('queue')) {
 		if (ONLY.length > 1) throw new Error('--only queue runs alone (it starts a cluster of its own)');
 		const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
 		return await queueBench.runAlone({ sizes: SIZES, reps: REPS, say, fits, out: OUT, command, build: args.build !== false });
 	}
+	const tSetup = Date.now();
 	const s = await setup();
+	groupSeconds.setup = (Date.now() - tSetup) / 1000;
 	await runAll(s);
-	finish(false);
 	await sb.close();
+	if (FULL) {
+		// The groups with set-ups of their own; each puts its section into OUT, which finish() keeps.
+		const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
+		for (const [group, run] of /** @type {[string, () => Promise<unknown>][]} */ ([
+			['queue', () => queueBench.runAlone({ sizes: SIZES, reps: REPS, say, fits, out: OUT, command, build: false })],
+			['agent', () => agentBench.runAlone({ say, out: OUT, build: false, version: N8N_VERSION })],
+		])) {
+			if (!fits(group === 'queue' ? 6 * 60_000 : 90_000)) {
+				skipped.push(`${group} (the whole group)`);
+				continue;
+			}
+			const t = Date.now();
+			try {
+				await run();
+				groupSeconds[group] = (Date.now() - t) / 1000;
+			} catch (e) {
+				skipped.push(`${group} (failed: ${e instanceof Error ? e.message.split('\n')[0] : e})`);
+				say(`${group} failed: ${e instanceof Error ? e.stack : e}`);
+			}
+		}
+	}
+	finish(false);
 }
+
+/** Seconds each group took in this run (for the page: where a full run's time goes). @type {Record<string, number>} */
+const groupSeconds = {};
 
 /** The tables of every workload that ran (the pacing group alone: only its section). @param {any} data */
 function renderAll(data) {
@@ -500,6 +555,28 @@ function renderAll(data) {
 	let text = cache.length ? `${report.render(data)}\n${cache.join('\n')}` : report.render(data);
 	if (section) text += `\n\n${section}`;
 	return text;
+}
+
+/**
+ * The page: the tables of `data`, then the sections of the groups `data` does not hold, as they
+ * stand in the page before (each names the run that wrote it). The queue-mode and agent sections
+ * always come from the page: their runs put them there, also in a full run.
+ * @param {string} main @param {any} data @param {string} before @param {string|null} out
+ */
+function assemble(main, data, before, out) {
+	const ran = (/** @type {string} */ k) => Object.keys(data.results?.[k] ?? {}).length > 0;
+	const kept = [
+		ran('cache') ? '' : sectionBetween(before, '<!-- cache workload: start', '<!-- cache workload: end -->'),
+		ran('pacing') ? '' : sectionBetween(before, '<!-- pacing:start -->', '<!-- pacing:end -->'),
+	];
+	return [main, ...kept, out ? queueBench.sectionOf(out) : '', out ? agentBench.sectionOf(out) : ''].filter(Boolean).join('\n\n');
+}
+
+/** The text from the line holding `start` to the end of `end` ('' when absent). @param {string} text @param {string} start @param {string} end */
+function sectionBetween(text, start, end) {
+	const a = text.indexOf(start);
+	const b = text.indexOf(end, a);
+	return a >= 0 && b > a ? text.slice(a, b + end.length) : '';
 }
 
 let finished = false;
@@ -517,9 +594,11 @@ function finish(aborted) {
 		aborted,
 		totalS: (Date.now() - T0) / 1000,
 		command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+		full: FULL,
+		groupSeconds,
 	};
-	// the queue-mode and agent sections (npm run bench -- --only queue / agent) stay when the other tables are written again
-	const text = [renderAll(data), OUT ? queueBench.sectionOf(OUT) : '', OUT ? agentBench.sectionOf(OUT) : ''].filter(Boolean).join('\n\n');
+	const before = OUT && fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
+	const text = assemble(renderAll(data), data, before, OUT);
 	process.stdout.write(text + '\n');
 	if (OUT && ONLY.every((w) => w === 'cache') && fs.existsSync(OUT)) {
 		// Only the enrichment workload ran: its section replaces the one in the existing file.

@@ -42,7 +42,7 @@ function errorsOf(runs) {
 }
 
 /**
- * @param {{ quick: boolean, reps: number, sizes: any, machine: any, results: any, skipped: string[], aborted: boolean, totalS: number, command: string }} o
+ * @param {{ quick: boolean, reps: number, sizes: any, machine: any, results: any, skipped: string[], aborted: boolean, totalS: number, command: string, full?: boolean, groupSeconds?: Record<string, number> }} o
  */
 function render(o) {
 	const { sizes, results, machine } = o;
@@ -51,13 +51,22 @@ function render(o) {
 	const L = [];
 	L.push('# Benchmarks: the Flextell node, n8n\'s HTTP Request node and axios + axios-retry, side by side');
 	L.push('');
-	L.push(`Produced by \`${o.command}\` (bench/side-by-side.js) on ${machine.date}${o.quick ? ' — **quick mode: 1 repetition, small sizes, not the reference figures**' : ''}.`);
+	const took = Object.entries(o.groupSeconds ?? {})
+		.map(([g, sec]) => `${g} ${f(/** @type {number} */ (sec) / 60, 1)}`)
+		.join(', ');
+	L.push(
+		`Produced by \`${o.command}\` (bench/side-by-side.js) on ${machine.date}${o.quick ? ' — **quick mode: 1 repetition, small sizes, not the reference figures**' : ''}` +
+			(o.full ? ': **one full run — every section of this page comes from it**.' : '.'),
+	);
+	L.push(`The run took ${f(o.totalS / 60, 1)} min${took ? ` (minutes: ${took})` : ''}; load average (1/5/15 min) at its start ${machine.loadStart}, at its end ${machine.loadEnd}.`);
 	L.push(`Every contender ran in turn against the same local sandbox (HTTPS on 127.0.0.1) with the same configuration,`);
-	L.push(`${o.reps} time(s) each; figures are medians, with the range over the runs in brackets. Total bench time: ${f(o.totalS / 60, 1)} min.`);
-	L.push('Raw figures of every run: `docs/benchmarks.json` (`npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md`');
-	L.push('draws these tables again). `npm run bench -- --quick` is a ≈4-minute check (1 repetition, small sizes) that');
-	L.push('leaves this file alone; `--budget-minutes M` bounds a run (default 75), `--only rate,cost,returnall` picks workloads.');
-	L.push('Needs the pinned n8n (`npm run n8n:install`, done by the demo); it builds the package first (`--no-build` skips that).');
+	L.push(`${o.reps} time(s) each; figures are medians, with the range over the runs in brackets when there are several.`);
+	L.push('`npm run bench` runs every group (≈30 min here) and writes this whole page; `npm run bench -- --only pacing` (or');
+	L.push('rate, cost, returnall, cache, queue, agent) runs the groups named and rewrites only their sections, each');
+	L.push('of which names the run that wrote it. `--quick` is a check with small sizes that leaves this file alone;');
+	L.push('`--reps N` repeats each run, `--budget-minutes M` bounds a run (default 35 for a full one) and lists what it skipped.');
+	L.push('Raw figures: `docs/benchmarks.json` (`npm run bench -- --render docs/benchmarks.json --out docs/benchmarks.md` draws');
+	L.push('these tables again). Needs the pinned n8n (`npm run n8n:install`, done by the demo); it builds the package first (`--no-build` skips that).');
 	if (o.aborted) L.push('', '**The run hit its time budget and stopped early: the tables hold what was measured until then.**');
 	if (o.skipped.length) L.push('', `Skipped for the time budget: ${o.skipped.join(', ')}.`);
 	L.push('');
@@ -89,6 +98,13 @@ function render(o) {
 		L.push('† items failed: the wall time runs until the node gave up, so the ratio says nothing about throughput.');
 		L.push('');
 		L.push('Goals (Flextell rows): wall ÷ ideal ≤ 1.10, 0 early, 0 failed, fewer 429s than both peers (HTTP Request with Retry On Fail, and axios-retry).');
+		const missing = ['seconds', 'none'].filter((m) => !(m in rate));
+		if (missing.length) {
+			L.push('');
+			L.push(
+				`Retry-After ${missing.map((m) => (m === 'seconds' ? 'in seconds' : 'left out')).join(' and ')}: the "Pacing" section's rows ${missing.map((m) => (m === 'seconds' ? '"Retry-After only, fixed window"' : '"no Retry-After, no headers, fixed window"')).join(' and ')} are the same run (same contenders, limit and window); a full run measures them there once (\`--only rate --modes seconds,none,http-date\` runs them here too).`,
+			);
+		}
 		for (const [mode, block] of Object.entries(rate)) {
 			L.push('');
 			const modeText = { seconds: 'Retry-After in seconds', none: 'Retry-After left out (pure backoff)', 'http-date': 'Retry-After as an HTTP-date' }[mode] ?? mode;
@@ -210,7 +226,18 @@ function render(o) {
 	// The goals in one list, after the machine table.
 	const at = L.findIndex((line) => line.startsWith('## '));
 	if (summary.length && at >= 0) {
-		L.splice(at, 0, '## Goals at a glance', '', ...summary.map((x) => `- ${x}`), '', 'Why each missed goal is missed: see "What bounds the figures" at the end.', '');
+		L.splice(
+			at,
+			0,
+			'## Goals at a glance',
+			'',
+			`From this run (${machine.date}): the rate-limited run, the per-request cost and Return All. The pacing, enrichment, queue-mode and agent goals are in their own sections.`,
+			'',
+			...summary.map((x) => `- ${x}`),
+			'',
+			'Why each missed goal is missed: see "What bounds the figures" below.',
+			'',
+		);
 	}
 	return L.join('\n');
 }
@@ -261,7 +288,7 @@ function notes(o) {
 		'  in the gate leaves when the hold ends and each sends its own probe, so each backoff step costs up to',
 		'  `concurrency` 429s, and each 429 sets its own (growing, jittered) backoff, which can keep the gate',
 		'  shut past the window end. Letting one request probe while the others wait for its outcome would cut',
-		'  both (`RateGate.pass` in `nodes/shared/transport/rate-gate.ts`): built since, see the Update section.',
+		'  both (`RateGate.pass` in `nodes/shared/transport/rate-gate.ts`): built, one probe per hold; see the "Pacing" section.',
 		'- **Per-request CPU is bounded by n8n\'s request path, not by the node\'s code.** A CPU profile of the',
 		'  n8n process (`npm run bench -- --quick --only cost --cpu-prof DIR`, 300 requests, 2026-11-28) put about',
 		'  0.6 s of ≈2.9 s busy in TLS set-up (n8n 2.40\'s `@n8n/backend-network` `buildNodeAgents` makes a new',
