@@ -26,7 +26,8 @@ export type Failure =
 
 export async function attempt(ctx: RequestContext, call: FlextellCall, timeoutMs: number): Promise<Outcome> {
 	// One deadline for the whole exchange, body included: n8n's `timeout` covers the wait for the
-	// headers, so a body that keeps dripping would otherwise hold the request open.
+	// headers, so a body that keeps dripping would otherwise hold the request open. Real time, not
+	// the call's clock: n8n's own `timeout` (and its abort, which n8n sets itself) are real time too.
 	const deadline = AbortSignal.timeout(timeoutMs);
 	const seen: Seen = {};
 	try {
