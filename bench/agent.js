@@ -18,9 +18,13 @@ const { ensureN8n, DEFAULT_VERSION } = require('../scripts/ensure-n8n');
 const n8n = require('../scripts/lib/n8n');
 const { agentWorkflow, flextellTool, httpRequestTool, modelCredentialRecord } = require('../scripts/lib/agent');
 const { apiRequests } = require('../scripts/lib/sandbox');
+const { markedSection } = require('./lib/sections');
 
 const MARK_START = '<!-- agent:start (npm run bench -- --only agent rewrites this section) -->';
 const MARK_END = '<!-- agent:end -->';
+const marked = markedSection({ start: MARK_START, end: MARK_END });
+const writeSection = marked.write;
+const sectionOf = marked.read;
 const RECORDS = 2000;
 const RECORD_CHARS = 1000;
 const CRED = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
@@ -163,21 +167,6 @@ function render(data) {
 	return lines.join('\n');
 }
 
-/** Replaces this section in `file`, or adds it at the end. @param {string} file @param {string} section */
-function writeSection(file, section) {
-	const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-	const a = text.indexOf(MARK_START);
-	const b = text.indexOf(MARK_END);
-	const next = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + MARK_END.length) : `${text.replace(/\s*$/, '')}\n\n${section}\n`;
-	fs.writeFileSync(file, next);
-}
 
-/** This section as it stands in `file` ('' when absent), kept when the other sections are written again. @param {string} file */
-function sectionOf(file) {
-	const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-	const a = text.indexOf(MARK_START);
-	const b = text.indexOf(MARK_END);
-	return a >= 0 && b > a ? text.slice(a, b + MARK_END.length) : '';
-}
 
 module.exports = { runAlone, render, writeSection, sectionOf, describeResult };

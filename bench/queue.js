@@ -26,9 +26,13 @@ const { EXECUTION_HEADER, afterFirstHold, describeHolds, readRun, workerByExecut
 const { apiRequests, openSandbox } = require('../scripts/lib/sandbox');
 const { fixedId, fixedUuid, webhookWorkflow } = require('../scripts/lib/workflows');
 const wf = require('./lib/workflows');
+const { markedSection } = require('./lib/sections');
 
 const MARK_START = '<!-- QUEUE MODE: written by npm run bench -- --only queue -->';
 const MARK_END = '<!-- /QUEUE MODE -->';
+const marked = markedSection({ start: MARK_START, end: MARK_END });
+const writeSection = marked.write;
+const sectionOf = marked.read;
 const EXECUTIONS = 4;
 const QUEUE_SIZES = { rateItems: 300, limit: 50, windowSeconds: 5 };
 
@@ -383,25 +387,7 @@ function boundsOf(q, idealS, sizes) {
 	];
 }
 
-/**
- * Puts the section into a Markdown file: in place of an earlier one, else at the end.
- * @param {string} file @param {string} section
- */
-function writeSection(file, section) {
-	const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-	const a = text.indexOf(MARK_START);
-	const b = text.indexOf(MARK_END);
-	const next = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + MARK_END.length) : `${text.trimEnd()}\n\n${section}\n`;
-	fs.writeFileSync(file, next);
-}
 
-/** The section of an earlier run in a file, to carry over when the other tables are written again. @param {string} file */
-function sectionOf(file) {
-	const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-	const a = text.indexOf(MARK_START);
-	const b = text.indexOf(MARK_END);
-	return a >= 0 && b > a ? text.slice(a, b + MARK_END.length) : '';
-}
 
 /**
  * This run's rows in place of the same rows of an earlier run; the others stay (each run keeps
