@@ -58,8 +58,12 @@ function writeFaultyPackage(dir) {
 
 async function main() {
 	if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes'))) throw new Error('dist/ is missing: run `npm run build` first (the tarball holds dist/)');
-	const { analyzePackage, SOURCE_FILE_PATTERNS } = await import('@n8n/scan-community-package/scanner/scanner.mjs');
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-scan-'));
+	// The scanner (and npm pack) make temp folders of their own and leave one behind: inside ours.
+	const ownTmp = path.join(tmp, 'tmp');
+	fs.mkdirSync(ownTmp);
+	process.env.TMPDIR = ownTmp;
+	const { analyzePackage, SOURCE_FILE_PATTERNS } = await import('@n8n/scan-community-package/scanner/scanner.mjs');
 	try {
 		const canary = path.join(tmp, 'canary');
 		writeFaultyPackage(canary);
