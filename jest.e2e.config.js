@@ -7,4 +7,7 @@ module.exports = {
 	maxWorkers: 1,
 	testTimeout: 180000,
 	verbose: true,
+	// Not under the system temp folder (jest's default, /tmp/jest_0): CI's before/after listing of it
+	// fails on anything left, and on a fresh machine that folder is new.
+	cacheDirectory: '<rootDir>/node_modules/.cache/jest-e2e',
 };
