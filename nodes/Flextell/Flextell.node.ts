@@ -8,9 +8,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { itemParameters, nodeParameters, pagingAdvice } from '../shared/parameters';
+import { itemParameters, nodeParameters, pagingAdvice, readPagination } from '../shared/parameters';
 import { mapConcurrent } from './concurrency';
-import { requestProperties } from './FlextellDescription';
+import { DEFAULT_MAX_CALL_SECONDS, requestProperties } from './FlextellDescription';
 import type { ItemRequest } from './parameters';
 import { readConcurrency, readItemList, readItemRequest } from './parameters';
 import { reportRateLimitCost } from './rate-limit-hint';
@@ -50,7 +50,7 @@ export class Flextell implements INodeType {
 
 		// Up to `concurrency` items in flight; results come back in item order.
 		const perItem = await mapConcurrent(items.length, concurrency, async (itemIndex) => {
-			if (asTool) return [{ json: await runToolItem(this, itemIndex, credentials), pairedItem: { item: itemIndex } }];
+			if (asTool) return [{ json: await runToolItem(this, itemIndex, credentials, startedAt), pairedItem: { item: itemIndex } }];
 			try {
 				const json = await runItem(this, itemIndex, credentials);
 				return json.map((entry): INodeExecutionData => ({ json: entry, pairedItem: { item: itemIndex } }));
@@ -101,12 +101,14 @@ async function callItem(ctx: IExecuteFunctions, request: ItemRequest, cacheSecon
 }
 
 /**
- * One call made by an AI Agent's model: the answer sized for the model (tool-answer.ts), or, when
- * it fails, a result the model can act on (tool-errors.ts) instead of an error. n8n would hand the
- * model only a thrown error's message (2.40.7) or stop the whole execution (1.123.81). A node set
- * to Settings › On Error › Stop Workflow still throws.
+ * One call made by an AI model (an AI Agent, or an MCP client through n8n's MCP Server Trigger):
+ * the answer sized for the model (tool-answer.ts), or, when it fails, a result the model can act
+ * on (tool-errors.ts) instead of an error. n8n would hand the model only a thrown error's message
+ * (2.40.7) or stop the whole execution (1.123.81). A node set to Settings › On Error › Stop
+ * Workflow still throws. The whole call, waits included, is over within Max Call Time: a client
+ * waits for it (the MCP SDK's client gives up after 60 s).
  */
-async function runToolItem(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
+async function runToolItem(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject, startedAt: number): Promise<IDataObject> {
 	const params = itemParameters(ctx, itemIndex);
 	let method = 'GET';
 	let path = '';
@@ -116,6 +118,7 @@ async function runToolItem(ctx: IExecuteFunctions, itemIndex: number, credential
 		path = String(params.get('path', '') ?? '');
 		const settings = readToolSettings(ctx, itemIndex);
 		const request = readItemRequest(params, credentials);
+		if (settings.maxCallSeconds > 0) request.policy.toolBound = { at: startedAt + settings.maxCallSeconds * 1000, seconds: settings.maxCallSeconds };
 		if (request.call.body !== undefined && !isJsonObject(request.call.body)) {
 			params.fail(
 				`The body must be a JSON object, such as {"name": "Ada"}; it is ${Array.isArray(request.call.body) ? 'a list' : typeof request.call.body}`,
@@ -125,7 +128,15 @@ async function runToolItem(ctx: IExecuteFunctions, itemIndex: number, credential
 		const list = readItemList(params, request);
 		const cacheSeconds = readCacheSeconds(ctx, itemIndex, request);
 		sent = true;
-		const call = { method, path, limit: list && !list.returnAll ? list.limit : undefined, returnAll: list?.returnAll === true };
+		// The list note names the node's own cursor field and parameter (Options › Pagination).
+		const paging = list?.returnAll ? list.pagination : readPagination(params.get('options', {}) as IDataObject, params.fail);
+		const call = {
+			method,
+			path,
+			limit: list && !list.returnAll ? list.limit : undefined,
+			returnAll: list?.returnAll === true,
+			cursor: { field: paging.nextCursorField, parameter: paging.cursorParameter },
+		};
 		if (list?.returnAll) {
 			// Every record, one per element, then bounded like any list.
 			const records = await collectList(ctx, { ...request, options: { ...request.options, splitIntoItems: true } }, list.pagination);
@@ -140,8 +151,16 @@ async function runToolItem(ctx: IExecuteFunctions, itemIndex: number, credential
 	}
 }
 
-function readToolSettings(ctx: IExecuteFunctions, itemIndex: number): ToolAnswerSettings {
-	const options = ctx.getNodeParameter('toolOptions', itemIndex, {}) as { maxCharacters?: unknown; keepFields?: unknown; dropFields?: unknown };
+function readToolSettings(ctx: IExecuteFunctions, itemIndex: number): ToolAnswerSettings & { maxCallSeconds: number } {
+	const options = ctx.getNodeParameter('toolOptions', itemIndex, {}) as { maxCharacters?: unknown; keepFields?: unknown; dropFields?: unknown; maxCallSeconds?: unknown };
+	const rawCall = options.maxCallSeconds;
+	const maxCallSeconds = rawCall === undefined || rawCall === null || rawCall === '' ? DEFAULT_MAX_CALL_SECONDS : Number(rawCall);
+	if (!Number.isFinite(maxCallSeconds) || maxCallSeconds < 0 || maxCallSeconds > 3600) {
+		throw new NodeOperationError(ctx.getNode(), `The option Max Call Time must be a number of seconds from 0 to 3600 (item ${itemIndex})`, {
+			itemIndex,
+			description: `Field: Answer for the Model › Max Call Time (Seconds). It is ${String(rawCall)}.`,
+		});
+	}
 	const raw = options.maxCharacters;
 	const maxCharacters = raw === undefined || raw === null || raw === '' ? DEFAULT_MAX_CHARACTERS : Number(raw);
 	if (!Number.isInteger(maxCharacters) || maxCharacters < 0) {
@@ -150,7 +169,7 @@ function readToolSettings(ctx: IExecuteFunctions, itemIndex: number): ToolAnswer
 			description: `Field: Answer for the Model › Max Characters. It is ${String(raw)}.`,
 		});
 	}
-	return { maxCharacters, keep: parseFieldList(options.keepFields), drop: parseFieldList(options.dropFields) };
+	return { maxCharacters, maxCallSeconds, keep: parseFieldList(options.keepFields), drop: parseFieldList(options.dropFields) };
 }
 
 function isJsonObject(value: unknown): boolean {

@@ -56,8 +56,11 @@ export const TOOL_DESCRIPTION = [
 	'Query parameters filter and page lists: write them after the path, e.g. "contacts?status=open&limit=20", or "contacts?limit=20&cursor=<next_cursor>" for the next page. A body, for creating or changing a record, is a JSON object such as {"name": "Ada"}.',
 	'A list comes back as {"shown", "total", "more", "records": [...]}, bounded in size; when records were left out, "note" says how many were shown of how many and how to narrow (a filter, a smaller limit, one record by id) or continue (a cursor).',
 	'One record comes back as itself. A failed call returns {"error": {"status", "code", "message", "hint", "next_step", "request"}}: follow next_step, e.g. fix the path or the field named, and call again.',
-	"Flextell's rate limits are waited out by the tool: do not retry because of them.",
+	"Short rate limits are waited out by the tool. A longer one comes back at once as the error code \"rate_limit_exceeded\" with \"retry_after_seconds\": nothing was done; call again after that many seconds, or tell the user.",
 ].join(' ');
+
+/** The most one tool call may take (option Max Call Time), under the 60 s after which the MCP SDK's client gives up. */
+export const DEFAULT_MAX_CALL_SECONDS = 45;
 
 /**
  * n8n's own Tool Description field, defined here so that its default is the teaching text: n8n
@@ -100,6 +103,15 @@ const toolOptionsProperty: INodeProperties = {
 			default: '',
 			placeholder: 'name, email, address.city',
 			description: 'If set, the model receives only these fields of each record, separated by commas; dots reach deeper (address.city)',
+		},
+		{
+			displayName: 'Max Call Time (Seconds)',
+			name: 'maxCallSeconds',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 3600 },
+			default: DEFAULT_MAX_CALL_SECONDS,
+			description:
+				'The most one tool call may take, waits included (0 = only the limits in Options). A rate limit that would hold it longer is answered at once with retry_after_seconds, and nothing is sent before Flextell allows. Keep it under the AI client\'s timeout (60 s for the MCP SDK\'s client).',
 		},
 		{
 			displayName: 'Max Characters',

@@ -9,6 +9,8 @@
  */
 import type { IDataObject, INode } from 'n8n-workflow';
 
+import { nextCursorOf } from '../shared/transport';
+
 /**
  * n8n registers the node a second time as `<package>.flextellTool` for AI Agents (and shows the
  * options marked `@tool` only there): the node runs in tool mode exactly when it runs as that type.
@@ -37,7 +39,18 @@ export interface ToolCall {
 	limit?: number;
 	/** Return All collected every page: nothing more exists beyond the records. */
 	returnAll?: boolean;
+	/** The node's Next Cursor Field and Cursor Parameter (Options › Pagination); default next_cursor, cursor. */
+	cursor?: CursorNames;
 }
+
+export interface CursorNames {
+	/** Response field with the next cursor (dots reach deeper; also looked for under `meta`). */
+	field: string;
+	/** Query parameter that carries it. */
+	parameter: string;
+}
+
+const DEFAULT_CURSOR: CursorNames = { field: 'next_cursor', parameter: 'cursor' };
 
 /** What a list answer says about records beyond it. */
 export interface Paging {
@@ -106,14 +119,15 @@ export function selectFields(value: unknown, settings: Pick<ToolAnswerSettings, 
 }
 
 /**
- * What a list answer says about more records: a next cursor (top level or under `meta`), a next
- * link (body or `Link` header), `has_more`, or `meta.total` beyond this page.
+ * What a list answer says about more records: a next cursor (the node's Next Cursor Field, top
+ * level or under `meta`), a next link (body or `Link` header), `has_more`, or `meta.total` beyond
+ * this page.
  */
-export function readPaging(body: unknown, headers: IDataObject | undefined, count: number): Paging {
+export function readPaging(body: unknown, headers: IDataObject | undefined, count: number, cursorField = DEFAULT_CURSOR.field): Paging {
 	const paging: Paging = { more: false };
 	if (isObject(body)) {
 		const meta = isObject(body.meta) ? body.meta : {};
-		const cursor = nonEmptyString(body.next_cursor) ?? nonEmptyString(meta.next_cursor);
+		const cursor = nextCursorOf(body, cursorField);
 		if (cursor !== undefined) {
 			paging.more = true;
 			paging.nextCursor = cursor;
@@ -142,7 +156,7 @@ export function toolAnswer(body: unknown, headers: IDataObject | undefined, call
 	if (body === undefined) return { success: true };
 	const payload = isObject(body) && 'data' in body ? body.data : body;
 	if (Array.isArray(payload)) {
-		const paging: Paging = call.returnAll ? { more: false } : readPaging(body, headers, payload.length);
+		const paging: Paging = call.returnAll ? { more: false } : readPaging(body, headers, payload.length, call.cursor?.field);
 		return listAnswer(payload, paging, call, settings);
 	}
 	if (isObject(payload)) return recordAnswer(selectFields(payload, settings) as IDataObject, settings.maxCharacters);
@@ -204,15 +218,16 @@ function listNote(o: {
 	if (o.shown < o.afterLimit) why.push(`the ${o.maxCharacters}-character bound on a tool answer`);
 	if (o.shown === o.inAnswer && o.paging.more) why.push("Flextell's paging");
 	const base = o.call.path.replace(/[?#].*$/, '').replace(/\/+$/, '');
+	const cursor = o.call.cursor ?? DEFAULT_CURSOR;
 	const ways = [
 		'filter with query parameters (e.g. status=open)',
 		`get one record by id (${base}/<id>)`,
 	];
 	if (o.shown === o.inAnswer && o.paging.nextCursor !== undefined) {
-		ways.unshift(`continue with the query parameter cursor=${o.paging.nextCursor}`);
+		ways.unshift(`continue with the query parameter ${cursor.parameter}=${o.paging.nextCursor}`);
 	} else {
 		const per = Math.max(1, o.shown);
-		ways.unshift(`page through with the query parameters limit=${per} and cursor=<next_cursor of each answer>`);
+		ways.unshift(`page through with the query parameters limit=${per} and ${cursor.parameter}=<next_cursor of each answer>`);
 	}
 	return `${shown} Left out by ${why.join(' and ')}. To see others: ${ways.join('; or ')}.`;
 }
@@ -223,7 +238,7 @@ export function recordAnswer(record: IDataObject, maxCharacters: number): IDataO
 	const kept: IDataObject = {};
 	const left: string[] = [];
 	const wrap = () => ({
-		note: `This record is longer than the ${maxCharacters}-character bound on a tool answer; left out: ${left.join(', ')}. Ask the user to set the tool's Fields option to the fields you need.`,
+		note: `This record is longer than the ${maxCharacters}-character bound on a tool answer; left out: ${left.join(', ')}. Ask the user to name the fields you need in the tool's option Keep Only Fields (or the ones you do not need in Drop Fields).`,
 		fields_left_out: left,
 		record: kept,
 	});

@@ -6,8 +6,8 @@
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { TokenRefreshRefusal } from './errors';
-import { describeTokenRefreshFailure, isTlsCertificateCode } from './errors';
+import type { RequestSummary, TokenRefreshRefusal } from './errors';
+import { describeNotConnected, describeTokenRefreshFailure, failureError, isTlsCertificateCode } from './errors';
 import type { ParsedBody } from './response';
 import { discardBody, headerValue, isErrorEnvelope, isPlainObject, parseBody, plainHeaders, readBody } from './response';
 import type { FlextellCall, RequestContext } from './types';
@@ -40,6 +40,7 @@ export async function attempt(ctx: RequestContext, call: FlextellCall, timeoutMs
 		if (deadline.aborted) return { kind: 'network', code: 'ECONNABORTED' };
 		const refusal = tokenRefreshRefusal(error);
 		if (refusal) return { kind: 'other', error: refreshFailedError(ctx, call, refusal, seen.unauthorized) };
+		if (isNotConnected(error)) return { kind: 'other', error: failureError(ctx.getNode(), describeNotConnected(summaryOf(call)), []) };
 		return classify(error, await thrownBody(error, deadline));
 	}
 }
@@ -73,13 +74,27 @@ function tokenRefreshRefusal(error: unknown): TokenRefreshRefusal | undefined {
 	return undefined;
 }
 
+/**
+ * n8n's OAuth2 helper refuses to sign a request when the credential holds no access token: a
+ * credential saved and never connected. n8n 2.x defaults its token data to `{}` and the OAuth2
+ * client says "Unable to sign without access token"; n8n 1.x says "OAuth credentials not
+ * connected". Neither error has a code, so these exact messages (n8n's, not ours) are the signal.
+ */
+const NOT_CONNECTED_MESSAGES: ReadonlySet<string> = new Set(['Unable to sign without access token', 'OAuth credentials not connected']);
+
+function isNotConnected(error: unknown): boolean {
+	for (const candidate of [error, (error as { cause?: unknown })?.cause]) {
+		if (candidate instanceof Error && NOT_CONNECTED_MESSAGES.has(candidate.message)) return true;
+	}
+	return false;
+}
+
 function refreshFailedError(ctx: RequestContext, call: FlextellCall, refusal: TokenRefreshRefusal, unauthorized: ParsedBody | undefined): NodeApiError {
-	const report = describeTokenRefreshFailure(refusal, unauthorized, { method: call.method, urlPath: new URL(call.url).pathname, retriesDone: 0 });
-	return new NodeApiError(
-		ctx.getNode(),
-		{ error: report.code, message: report.message, statusCode: 401 },
-		{ message: report.message, description: report.description, httpCode: '401' },
-	);
+	return failureError(ctx.getNode(), describeTokenRefreshFailure(refusal, unauthorized, summaryOf(call)), []);
+}
+
+function summaryOf(call: FlextellCall): RequestSummary {
+	return { method: call.method, urlPath: new URL(call.url).pathname, retriesDone: 0 };
 }
 
 /**

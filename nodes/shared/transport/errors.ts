@@ -1,32 +1,47 @@
 /**
- * Error mapping: what the user reads when a Flextell request fails. Pure functions that build
- * `{ message, description, code, statusCode }`; the request module turns that into n8n errors.
- * Not pure: `asNodeError`, which sets the item index on the n8n error it is given.
+ * Error mapping: what the user reads when a Flextell request fails. Pure functions that build the
+ * failure record (failure.ts) from the facts where they are known; `failureError` turns a record
+ * into the n8n error (message and description rendered from the fields, the record attached), and
+ * `errorItem` renders the continue-on-fail item from it. Not pure: `asNodeError`, which sets the
+ * item index on the n8n error it is given.
  *
- * Messages come from Flextell where it gave one (`{"error": "code", "message": "…"}`); the
- * description says what to do next. Nothing here ever includes request headers, so the bearer
- * token cannot end up in an error.
+ * Messages come from Flextell where it gave one (`{"error": "code", "message": "…"}`); the advice
+ * says what to do next. Nothing here ever includes request headers, so the bearer token cannot
+ * end up in an error; `failureError` redacts the record all the same (redact.ts).
  */
 import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import type { FailureRecord } from './failure';
+import { attachFailure, failureOf, renderDescription } from './failure';
+import { redactFields } from './redact';
 import type { ParsedBody } from './response';
 import { flextellError } from './response';
 import { isIdempotent } from './retry-policy';
-
-export interface FailureReport {
-	message: string;
-	description: string;
-	/** Flextell's error code, or our own for failures without one (e.g. `network_error`). */
-	code: string;
-	statusCode?: number;
-}
 
 export interface RequestSummary {
 	method: string;
 	/** Path below the origin, e.g. `/api/v0.0.1/contacts/obj_1` (never includes credentials). */
 	urlPath: string;
 	retriesDone: number;
+}
+
+/**
+ * The most a call may wait, and whose bound it is: the node's option Max Wait (Seconds), or the
+ * bound on a whole tool call (option Max Call Time), which answers at once instead of waiting.
+ */
+export interface WaitLimit {
+	seconds: number;
+	tool: boolean;
+}
+
+/** A wait limit given as plain seconds is the node's Max Wait. */
+function waitLimit(limit: number | WaitLimit): WaitLimit {
+	return typeof limit === 'number' ? { seconds: limit, tool: false } : limit;
+}
+
+function where(request: RequestSummary): Pick<FailureRecord, 'method' | 'path'> {
+	return { method: request.method, path: request.urlPath };
 }
 
 const WHAT_TO_DO: Record<number, string> = {
@@ -41,12 +56,10 @@ export function describeHttpFailure(
 	statusCode: number,
 	body: ParsedBody,
 	request: RequestSummary,
-	extra: { retryAfterHeader?: string } = {},
-): FailureReport {
+	extra: { retryAfterHeader?: string; retryAfterMs?: number } = {},
+): FailureRecord {
 	const flextell = flextellError(body);
 	const code = flextell.code ?? defaultCode(statusCode);
-	const where = `${request.method} ${request.urlPath}`;
-	const codeNote = flextell.code ? ` (Flextell error "${flextell.code}")` : '';
 
 	let message = flextell.message ?? messageWithoutFlextellBody(statusCode, body);
 	let advice: string;
@@ -71,26 +84,52 @@ export function describeHttpFailure(
 	}
 
 	return {
-		message,
-		description: `${advice}${codeNote} — ${where} → HTTP ${statusCode}`,
+		status: statusCode,
 		code,
-		statusCode,
+		message,
+		...(flextell.code ? { flextellCode: flextell.code } : {}),
+		...(flextell.message ? { flextellMessage: flextell.message } : {}),
+		advice,
+		sent: true,
+		...(statusCode === 429 ? retryAfterField(extra.retryAfterMs) : {}),
+		...where(request),
+		answered: statusCode,
 	};
+}
+
+function retryAfterField(ms: number | undefined): Pick<FailureRecord, 'retryAfterSeconds'> {
+	return ms !== undefined ? { retryAfterSeconds: Math.ceil(ms / 1000) } : {};
 }
 
 export function describeRetryAfterTooLong(
 	waitMs: number,
-	maxWaitSeconds: number,
+	limit: number | WaitLimit,
 	retryAfterHeader: string | undefined,
 	request: RequestSummary,
-): FailureReport {
+): FailureRecord {
 	const seconds = Math.ceil(waitMs / 1000);
+	const bound = waitLimit(limit);
 	return {
-		message: `Flextell asked to wait ${seconds} s before retrying, longer than the ${maxWaitSeconds} s this node may wait`,
-		description: `The rate limit was hit (Retry-After "${retryAfterHeader ?? ''}"). Retrying earlier could get the account suspended, so the node stopped. Raise the option Max Wait (Seconds) to at least ${seconds}, or run the workflow later. — ${request.method} ${request.urlPath} → HTTP 429`,
+		status: 429,
 		code: 'rate_limit_exceeded',
-		statusCode: 429,
+		message: `Flextell asked to wait ${seconds} s before retrying, ${beyond(bound)}`,
+		advice: `The rate limit was hit (Retry-After "${retryAfterHeader ?? ''}"). Retrying earlier could get the account suspended, so ${stopped(bound, seconds)}`,
+		sent: true,
+		retryAfterSeconds: seconds,
+		...where(request),
+		answered: 429,
 	};
+}
+
+/** "longer than the 300 s this node may wait" / "past the 45 s a tool call may take". */
+function beyond(limit: WaitLimit): string {
+	return limit.tool ? `past the ${limit.seconds} s a tool call may take` : `longer than the ${limit.seconds} s this node may wait`;
+}
+
+function stopped(limit: WaitLimit, seconds: number): string {
+	return limit.tool
+		? `the tool answered at once instead of waiting. Call again in ${seconds} s or later; the tool's option Max Call Time (Seconds) sets how long a call may take.`
+		: `the node stopped. Raise the option Max Wait (Seconds) to at least ${seconds}, or run the workflow later.`;
 }
 
 /** Why the shared gate holds requests (see rate-gate.ts). */
@@ -98,20 +137,43 @@ const HOLD_REASONS = {
 	'rate-limited': 'Another request with the same credential got a 429 and Flextell asked to wait.',
 	allowance: "Flextell's rate-limit headers say the allowance for this credential is spent until then.",
 	'learned-limit': 'Earlier 429s showed how many requests Flextell allows per window, and this window is full.',
+	unknown: "Flextell's rate limit holds the requests with this credential.",
 } as const;
 
 export function describeGateTooLong(
 	waitMs: number,
-	maxWaitSeconds: number,
+	limit: number | WaitLimit,
 	request: RequestSummary,
 	reason: keyof typeof HOLD_REASONS = 'rate-limited',
-): FailureReport {
+): FailureRecord {
 	const seconds = Math.ceil(waitMs / 1000);
+	const bound = waitLimit(limit);
 	return {
-		message: `Flextell's rate limit holds requests with this credential for another ${seconds} s, longer than the ${maxWaitSeconds} s this node may wait`,
-		description: `${HOLD_REASONS[reason]} Sending earlier could get the account suspended, so the node stopped. Raise the option Max Wait (Seconds) to at least ${seconds}, or run the workflow later. — ${request.method} ${request.urlPath}`,
+		status: 429,
 		code: 'rate_limit_exceeded',
-		statusCode: 429,
+		message: `Flextell's rate limit holds requests with this credential for another ${seconds} s, ${beyond(bound)}`,
+		advice: `${HOLD_REASONS[reason]} Sending earlier could get the account suspended, so ${stopped(bound, seconds)}`,
+		// The gate stopped this request before it went; earlier attempts of the call did go.
+		sent: request.retriesDone > 0,
+		retryAfterSeconds: seconds,
+		...where(request),
+	};
+}
+
+/**
+ * A tool call out of time (option Max Call Time) for another reason than a rate-limit wait: an
+ * answer that did not come in time, a server-error backoff, another request testing the limit.
+ */
+export function describeToolTimeUp(limit: WaitLimit, what: string, request: RequestSummary, rateLimited: boolean): FailureRecord {
+	return {
+		...(rateLimited ? { status: 429 } : {}),
+		code: rateLimited ? 'rate_limit_exceeded' : 'timeout',
+		message: `The Flextell call could not finish within the ${limit.seconds} s a tool call may take (${what})`,
+		advice: rateLimited
+			? "Flextell's rate limit holds the requests with this credential and another request is testing whether it has lifted. Call again in a few seconds."
+			: `Flextell did not answer in time. Call again later; the tool's option Max Call Time (Seconds) sets how long a call may take.`,
+		sent: request.retriesDone > 0 || what.startsWith('waiting for the answer'),
+		...where(request),
 	};
 }
 
@@ -137,12 +199,15 @@ export function isTlsCertificateCode(code: string): boolean {
 	return TLS_CERTIFICATE_CODES.has(code);
 }
 
-export function describeNetworkFailure(errorCode: string | undefined, request: RequestSummary, timeoutMs: number): FailureReport {
+export function describeNetworkFailure(errorCode: string | undefined, request: RequestSummary, timeoutMs: number): FailureRecord {
 	if (errorCode !== undefined && isTlsCertificateCode(errorCode)) {
 		return {
-			message: 'Could not reach Flextell: its TLS certificate is not trusted',
-			description: `The server at the Base URL did not present a certificate this n8n trusts, so nothing (and no access token) was sent to it. Check that the credential's Base URL is Flextell's; if Flextell sits behind your own certificate authority, add it to n8n's trusted certificates (NODE_EXTRA_CA_CERTS). — ${request.method} ${request.urlPath} (${errorCode})`,
 			code: 'untrusted_certificate',
+			message: 'Could not reach Flextell: its TLS certificate is not trusted',
+			advice: `The server at the Base URL did not present a certificate this n8n trusts, so nothing (and no access token) was sent to it. Check that the credential's Base URL is Flextell's; if Flextell sits behind your own certificate authority, add it to n8n's trusted certificates (NODE_EXTRA_CA_CERTS).`,
+			sent: false,
+			...where(request),
+			systemCode: errorCode,
 		};
 	}
 	const timedOut = errorCode === 'ECONNABORTED' || errorCode === 'ETIMEDOUT' || errorCode === 'ESOCKETTIMEDOUT';
@@ -161,9 +226,12 @@ export function describeNetworkFailure(errorCode: string | undefined, request: R
 		? 'Raise the Timeout option or try again later.'
 		: 'Check the Base URL in the credential, and the network or proxy between n8n and Flextell.';
 	return {
-		message,
-		description: `${advice}${retried} — ${request.method} ${request.urlPath}${errorCode ? ` (${errorCode})` : ''}`,
 		code: timedOut ? 'timeout' : 'network_error',
+		message,
+		advice: `${advice}${retried}`,
+		sent: true,
+		...where(request),
+		...(errorCode ? { systemCode: errorCode } : {}),
 	};
 }
 
@@ -177,23 +245,27 @@ const NETWORK_PHRASES: Record<string, string> = {
 	EHOSTUNREACH: 'the host is unreachable',
 };
 
-export function describeNotJson(statusCode: number, body: ParsedBody, request: RequestSummary): FailureReport {
-	const where = `${request.method} ${request.urlPath}`;
+export function describeNotJson(statusCode: number, body: ParsedBody, request: RequestSummary): FailureRecord {
 	if (body.kind === 'too-large') {
 		const mb = Math.round(body.maxBytes / (1024 * 1024));
 		return {
-			message: `Flextell's answer is larger than ${mb} MB, the most this node reads`,
-			description: `The node stopped reading at ${mb} MB so that n8n's memory stays bounded. Ask for less per request: a smaller Page Size or Limit, or query parameters that filter the list. — ${where} → HTTP ${statusCode}`,
+			status: statusCode,
 			code: 'response_too_large',
-			statusCode,
+			message: `Flextell's answer is larger than ${mb} MB, the most this node reads`,
+			advice: `The node stopped reading at ${mb} MB so that n8n's memory stays bounded. Ask for less per request: a smaller Page Size or Limit, or query parameters that filter the list.`,
+			sent: true,
+			...where(request),
+			answered: statusCode,
 		};
 	}
 	if (body.kind === 'not-utf8') {
 		return {
-			message: `Flextell answered HTTP ${statusCode} but the body is not valid UTF-8`,
-			description: `The answer contains bytes that are not UTF-8 text, so it was not turned into items (its characters would have been replaced). A proxy or gateway may have changed it; check the Base URL. — ${where}`,
+			status: statusCode,
 			code: 'invalid_response',
-			statusCode,
+			message: `Flextell answered HTTP ${statusCode} but the body is not valid UTF-8`,
+			advice: `The answer contains bytes that are not UTF-8 text, so it was not turned into items (its characters would have been replaced). A proxy or gateway may have changed it; check the Base URL.`,
+			sent: true,
+			...where(request),
 		};
 	}
 	const detail =
@@ -203,19 +275,23 @@ export function describeNotJson(statusCode: number, body: ParsedBody, request: R
 				: `It sent ${body.contentType || 'an unknown content type'}: "${body.snippet}"`
 			: '';
 	return {
-		message: `Flextell answered HTTP ${statusCode} but the body is not JSON`,
-		description: `${detail} A proxy or gateway between n8n and Flextell may have answered instead; check the Base URL. — ${where}`,
+		status: statusCode,
 		code: 'invalid_response',
-		statusCode,
+		message: `Flextell answered HTTP ${statusCode} but the body is not JSON`,
+		advice: `${detail} A proxy or gateway between n8n and Flextell may have answered instead; check the Base URL.`,
+		sent: true,
+		...where(request),
 	};
 }
 
-export function describeRedirect(statusCode: number, location: string | undefined, request: RequestSummary): FailureReport {
+export function describeRedirect(statusCode: number, location: string | undefined, request: RequestSummary): FailureRecord {
 	return {
-		message: `Flextell answered with a redirect (HTTP ${statusCode}), which the node does not follow`,
-		description: `Following it could send the access token to ${location ?? 'another address'}. Check the Base URL in the credential. — ${request.method} ${request.urlPath}`,
+		status: statusCode,
 		code: 'redirect_refused',
-		statusCode,
+		message: `Flextell answered with a redirect (HTTP ${statusCode}), which the node does not follow`,
+		advice: `Following it could send the access token to ${location ?? 'another address'}. Check the Base URL in the credential.`,
+		sent: true,
+		...where(request),
 	};
 }
 
@@ -238,16 +314,39 @@ const REFRESH_ADVICE: Record<string, string> = {
  * Flextell's answer to the request when the node still has it (with n8n 1.x, which hands the 401
  * back before refreshing); n8n 2.x refreshes inside its own helper and drops that answer.
  */
-export function describeTokenRefreshFailure(refusal: TokenRefreshRefusal, unauthorized: ParsedBody | undefined, request: RequestSummary): FailureReport {
+export function describeTokenRefreshFailure(refusal: TokenRefreshRefusal, unauthorized: ParsedBody | undefined, request: RequestSummary): FailureRecord {
 	const flextell = unauthorized ? flextellError(unauthorized) : {};
 	const answered = [refusal.status ? `HTTP ${refusal.status}` : '', refusal.error ? `"${refusal.error}"` : ''].filter(Boolean).join(' ');
 	const said = `The token URL answered${answered ? ` ${answered}` : ' with an error'}${refusal.text ? `: ${refusal.text.replace(/\.?$/, '.')}` : '.'}`;
 	const advice = REFRESH_ADVICE[refusal.error ?? ''] ?? "Open the Flextell credential and reconnect it; if that fails too, check its Access Token URL.";
 	return {
-		message: `Flextell refused the access token${flextell.message ? ` ("${flextell.message}")` : ''}, and refreshing it failed`,
-		description: `${said} ${advice}${flextell.code ? ` (Flextell error "${flextell.code}")` : ''} — ${request.method} ${request.urlPath} → HTTP 401`,
+		status: 401,
 		code: 'token_refresh_failed',
-		statusCode: 401,
+		message: `Flextell refused the access token${flextell.message ? ` ("${flextell.message}")` : ''}, and refreshing it failed`,
+		...(flextell.code ? { flextellCode: flextell.code } : {}),
+		...(flextell.message ? { flextellMessage: flextell.message } : {}),
+		advice: `${said} ${advice}`,
+		sent: true,
+		...where(request),
+		answered: 401,
+	};
+}
+
+/**
+ * n8n could not sign the request: the credential holds no access token. A credential saved and
+ * never connected (Authorization Code, PKCE), or, with Client Credentials, a token URL that gave
+ * none. Nothing was sent to Flextell.
+ */
+export function describeNotConnected(request: RequestSummary): FailureRecord {
+	const advice =
+		'Open the Flextell credential and click "Connect my account" (sign in to Flextell and allow access): saving the credential does not connect it. ' +
+		"With the grant type Client Credentials n8n fetches the token itself and got none: check the credential's Access Token URL, Client ID and Client Secret. Then run again.";
+	return {
+		code: 'credential_not_connected',
+		message: 'The Flextell credential is not connected: it holds no access token',
+		advice,
+		sent: false,
+		...where(request),
 	};
 }
 
@@ -275,13 +374,25 @@ function plural(n: number, one: string, many: string): string {
 	return `${n} ${n === 1 ? one : many}`;
 }
 
-/** Removes bearer tokens and any of the given secrets from a text meant for users or logs. */
-export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-	let out = text.replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]');
-	for (const secret of secrets) {
-		if (secret && secret.length >= 8) out = out.split(secret).join('[redacted]');
-	}
-	return out;
+/**
+ * The n8n error for a failure: its message and description rendered from the (redacted) record,
+ * the record attached to its context for the error item and the tool answer.
+ */
+export function failureError(node: INode, failure: FailureRecord, secrets: ReadonlyArray<string | undefined>, itemIndex?: number): NodeApiError {
+	const record = redactFields(failure, secrets);
+	const description = renderDescription(record);
+	const error = new NodeApiError(
+		node,
+		{ error: record.code, message: record.message, ...(record.status ? { statusCode: record.status } : {}) },
+		{
+			message: record.message,
+			description,
+			httpCode: record.status ? String(record.status) : undefined,
+			...(itemIndex !== undefined ? { itemIndex } : {}),
+		},
+	);
+	attachFailure(error, record);
+	return error;
 }
 
 interface ErrorItemDetails {
@@ -291,6 +402,8 @@ interface ErrorItemDetails {
 	statusCode: number | null;
 	/** What to do about it, when the error says. */
 	description?: string;
+	/** A rate limit the node would not wait out: seconds until Flextell accepts requests again. */
+	retryAfterSeconds?: number;
 }
 
 /**
@@ -300,6 +413,12 @@ interface ErrorItemDetails {
  * error output, merged with its input item.
  */
 export function errorItem(error: unknown): { error: ErrorItemDetails } {
+	const failure = failureOf(error);
+	if (failure) {
+		const details: ErrorItemDetails = { message: failure.message, code: failure.code, statusCode: failure.status ?? null, description: renderDescription(failure) };
+		if (failure.retryAfterSeconds !== undefined) details.retryAfterSeconds = failure.retryAfterSeconds;
+		return { error: details };
+	}
 	const err = error as { message?: unknown; httpCode?: unknown; errorResponse?: { error?: unknown }; description?: unknown };
 	const code = typeof err?.errorResponse?.error === 'string' ? err.errorResponse.error : 'node_error';
 	const status = Number(err?.httpCode);

@@ -13,7 +13,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Failure, Outcome } from './attempt';
 import { attempt, isRateLimited } from './attempt';
-import type { FailureReport, RequestSummary } from './errors';
+import type { RequestSummary, WaitLimit } from './errors';
 import {
 	describeGateTooLong,
 	describeHttpFailure,
@@ -21,8 +21,10 @@ import {
 	describeNotJson,
 	describeRedirect,
 	describeRetryAfterTooLong,
-	redact,
+	describeToolTimeUp,
+	failureError,
 } from './errors';
+import type { FailureRecord } from './failure';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import type { GateTicket, RateGate } from './rate-gate';
@@ -48,6 +50,8 @@ interface CallRun {
 	summary: RequestSummary;
 	gate: RateGate;
 	cost: RateLimitCost;
+	/** The earliest of the policy's deadline and the tool-call bound (epoch ms), if any. */
+	endsAt: number | undefined;
 }
 
 /** What an attempt that failed leads to: a retry after `waitMs`, in the gate or here. */
@@ -57,20 +61,25 @@ interface RetryPlan {
 	inGate: boolean;
 	fromRetryAfter: boolean;
 	label: string;
+	/** A 429's wait: past the tool-call bound it is answered as the rate limit, with the seconds. */
+	retryAfterHeader?: string;
 }
 
 export async function callFlextell(ctx: RequestContext, call: FlextellCall, policy: CallPolicy): Promise<SuccessResponse> {
 	const clock = policy.clock ?? systemClock;
+	const { toolBound } = policy;
+	const ends = [policy.deadline?.at, toolBound?.at].filter((at): at is number => at !== undefined);
 	const run: CallRun = {
 		ctx,
 		call,
 		policy,
 		clock,
 		signal: ctx.getExecutionCancelSignal?.(),
-		maxWaitMs: policy.maxWaitSeconds * 1000,
+		maxWaitMs: Math.min(policy.maxWaitSeconds, toolBound?.seconds ?? Infinity) * 1000,
 		summary: { method: call.method, urlPath: pathOf(call.url), retriesDone: 0 },
 		gate: rateGates.gateFor(policy.gateKey, clock),
 		cost: rateLimitCostOf(ctx),
+		endsAt: ends.length > 0 ? Math.min(...ends) : undefined,
 	};
 	for (;;) {
 		const ticket = await passGate(run);
@@ -84,14 +93,15 @@ export async function callFlextell(ctx: RequestContext, call: FlextellCall, poli
 /** Step 1: waits in the shared gate until this request may go; fails when it may not. */
 async function passGate(run: CallRun): Promise<GateTicket> {
 	const { policy, summary, gate, cost } = run;
-	const passed = await gate.pass(run.maxWaitMs, run.signal, policy.deadline?.at);
+	const passed = await gate.pass(run.maxWaitMs, run.signal, run.endsAt);
 	if (passed.kind === 'cancelled') throw cancelledError(run.ctx, policy);
-	if (passed.kind === 'too-long') throw apiError(run.ctx, describeGateTooLong(passed.delayMs, policy.maxWaitSeconds, summary, passed.reason), policy);
+	if (passed.kind === 'too-long') throw apiError(run.ctx, describeGateTooLong(passed.delayMs, waitLimitOf(run), summary, passed.reason), policy);
 	if (passed.kind === 'past-deadline') {
 		const what = passed.probing
 			? 'waiting for another request to test the rate limit'
 			: `waiting ${passed.delayMs} ms for the rate limit (Retry-After or backoff)`;
-		throw pastDeadline(policy.deadline!, summary, what);
+		if (toolBoundFirst(run) && !passed.probing) throw apiError(run.ctx, describeGateTooLong(passed.delayMs, waitLimitOf(run), summary, 'unknown'), policy);
+		throw pastDeadline(run, what, true);
 	}
 	const { ticket } = passed;
 	if (passed.waitedMs > 0) cost.waited(ticket.startedAt - passed.waitedMs, ticket.startedAt, passed.held);
@@ -102,11 +112,11 @@ async function passGate(run: CallRun): Promise<GateTicket> {
 /** Step 2: sends the request once and hands the gate its answer. */
 async function attemptOnce(run: CallRun, ticket: GateTicket): Promise<{ outcome: Outcome; timeoutMs: number; now: number }> {
 	const { policy, gate } = run;
-	const timeoutMs = attemptTimeout(policy, run.clock);
+	const timeoutMs = attemptTimeout(policy, run.clock, run.endsAt);
 	if (timeoutMs === undefined) {
 		// No time left: a probe gives its turn back untested, so another request can probe.
 		gate.answered(ticket, { rateLimited: true, succeeded: false });
-		throw pastDeadline(policy.deadline!, run.summary, 'sending the request');
+		throw pastDeadline(run, 'sending the request', false);
 	}
 	const outcome = await attempt(run.ctx, run.call, timeoutMs);
 	const now = run.clock.now();
@@ -122,8 +132,8 @@ function settle(run: CallRun, ticket: GateTicket, attempted: { outcome: Outcome;
 	if (outcome.kind === 'ok') return { result: toResult(ctx, outcome, policy, summary) };
 	if (outcome.kind === 'cancelled') throw cancelledError(ctx, policy);
 	if (outcome.kind === 'other') throw withItemIndex(outcome.error, policy.itemIndex);
-	if (policy.deadline && outcome.kind === 'network' && timeoutMs < policy.timeoutMs && isTimeout(outcome.code)) {
-		throw pastDeadline(policy.deadline, summary, `waiting for the answer (${timeoutMs} ms were left)`);
+	if (run.endsAt !== undefined && outcome.kind === 'network' && timeoutMs < policy.timeoutMs && isTimeout(outcome.code)) {
+		throw pastDeadline(run, `waiting for the answer (${timeoutMs} ms were left)`, false);
 	}
 	return retryOrFail(run, ticket, outcome, now);
 }
@@ -141,18 +151,24 @@ function retryOrFail(run: CallRun, ticket: GateTicket, outcome: Exclude<Failure,
 		opensAt = run.gate.rateLimited(ticket, now, parseRetryAfter(retryAfter, now), (level) => Math.min(maxWaitMs, backoffDelay(level, clock.random)));
 	}
 	if (!decision.retry) {
-		if (decision.reason === 'wait-too-long') throw apiError(ctx, describeRetryAfterTooLong(decision.waitMs, policy.maxWaitSeconds, retryAfter, summary), policy);
-		throw apiError(ctx, describeFailure(outcome, summary, policy.timeoutMs), policy);
+		if (decision.reason === 'wait-too-long') throw apiError(ctx, describeRetryAfterTooLong(decision.waitMs, waitLimitOf(run), retryAfter, summary), policy);
+		throw apiError(ctx, describeFailure(outcome, summary, policy.timeoutMs, now), policy);
 	}
 	// A 429's wait happens in the gate at the next pass, together with everyone else's.
 	const waitMs = opensAt === undefined ? decision.waitMs : Math.max(0, opensAt - now);
-	return { waitMs, inGate: opensAt !== undefined, fromRetryAfter: decision.fromRetryAfter, label: failureLabel(outcome) };
+	return { waitMs, inGate: opensAt !== undefined, fromRetryAfter: decision.fromRetryAfter, label: failureLabel(outcome), ...(opensAt !== undefined ? { retryAfterHeader: retryAfter ?? '' } : {}) };
 }
 
 /** Step 4: says what is retried and why, and waits (unless the gate does) within the deadline. */
 async function waitToRetry(run: CallRun, plan: RetryPlan): Promise<void> {
 	const { policy, summary } = run;
-	checkDeadline(policy, run.clock, summary, plan.waitMs, `waiting ${plan.waitMs} ms before retry ${summary.retriesDone + 1}`);
+	if (run.endsAt !== undefined && run.clock.now() + plan.waitMs > run.endsAt) {
+		// A 429 past the tool-call bound: the rate-limit answer, with the seconds Flextell named.
+		if (toolBoundFirst(run) && plan.retryAfterHeader !== undefined) {
+			throw apiError(run.ctx, describeRetryAfterTooLong(plan.waitMs, waitLimitOf(run), plan.retryAfterHeader || undefined, summary), policy);
+		}
+		throw pastDeadline(run, `waiting ${plan.waitMs} ms before retry ${summary.retriesDone + 1}`, plan.retryAfterHeader !== undefined);
+	}
 	summary.retriesDone += 1;
 	run.ctx.logger?.info(
 		`Flextell: ${plan.label} on ${summary.method} ${summary.urlPath}; waiting ${plan.waitMs} ms ` +
@@ -162,21 +178,29 @@ async function waitToRetry(run: CallRun, plan: RetryPlan): Promise<void> {
 }
 
 /** The attempt's timeout: the policy's, cut to the time left before the deadline (undefined: none left). */
-function attemptTimeout(policy: CallPolicy, clock: Clock): number | undefined {
-	const { deadline } = policy;
-	if (!deadline) return policy.timeoutMs;
-	const left = deadline.at - clock.now();
+function attemptTimeout(policy: CallPolicy, clock: Clock, endsAt: number | undefined): number | undefined {
+	if (endsAt === undefined) return policy.timeoutMs;
+	const left = endsAt - clock.now();
 	return left <= 0 ? undefined : Math.min(policy.timeoutMs, left);
 }
 
-/** Fails now when waiting `ms` would end past the deadline (a wait never outlives it). */
-function checkDeadline(policy: CallPolicy, clock: Clock, summary: RequestSummary, ms: number, what: string): void {
-	const { deadline } = policy;
-	if (deadline && clock.now() + ms > deadline.at) throw pastDeadline(deadline, summary, what);
+/** Whether the bound the call meets first is the tool call's (else the policy's deadline). */
+function toolBoundFirst(run: CallRun): boolean {
+	const { toolBound, deadline } = run.policy;
+	return toolBound !== undefined && (deadline === undefined || toolBound.at <= deadline.at);
 }
 
-function pastDeadline(deadline: CallDeadline, summary: RequestSummary, what: string): Error {
-	return deadline.error(`${summary.method} ${summary.urlPath}: ${what}`);
+/** The most this call may wait: the node's Max Wait, or the tool-call bound when that is shorter. */
+function waitLimitOf(run: CallRun): WaitLimit {
+	const { toolBound, maxWaitSeconds } = run.policy;
+	return toolBound !== undefined && toolBound.seconds < maxWaitSeconds ? { seconds: toolBound.seconds, tool: true } : { seconds: maxWaitSeconds, tool: false };
+}
+
+/** The call would run past its end: the tool-call bound's failure, or the deadline's own error. */
+function pastDeadline(run: CallRun, what: string, rateLimited: boolean): Error {
+	const { policy, summary } = run;
+	if (toolBoundFirst(run)) return apiError(run.ctx, describeToolTimeUp({ seconds: policy.toolBound!.seconds, tool: true }, what, summary, rateLimited), policy);
+	return (policy.deadline as CallDeadline).error(`${summary.method} ${summary.urlPath}: ${what}`);
 }
 
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
@@ -191,14 +215,13 @@ function toResult(ctx: RequestContext, outcome: Extract<Outcome, { kind: 'ok' }>
 	return { statusCode, headers, body };
 }
 
-function describeFailure(failure: Exclude<Failure, { kind: 'cancelled' | 'other' }>, summary: RequestSummary, timeoutMs: number): FailureReport {
+function describeFailure(failure: Exclude<Failure, { kind: 'cancelled' | 'other' }>, summary: RequestSummary, timeoutMs: number, now: number): FailureRecord {
 	if (failure.kind === 'network') return describeNetworkFailure(failure.code, summary, timeoutMs);
 	if (failure.statusCode >= 300 && failure.statusCode < 400) {
 		return describeRedirect(failure.statusCode, headerValue(failure.headers, 'location'), summary);
 	}
-	return describeHttpFailure(failure.statusCode, failure.body, summary, {
-		retryAfterHeader: headerValue(failure.headers, 'retry-after'),
-	});
+	const retryAfterHeader = headerValue(failure.headers, 'retry-after');
+	return describeHttpFailure(failure.statusCode, failure.body, summary, { retryAfterHeader, retryAfterMs: parseRetryAfter(retryAfterHeader, now) });
 }
 
 function failureLabel(failure: Failure): string {
@@ -207,20 +230,8 @@ function failureLabel(failure: Failure): string {
 	return failure.kind;
 }
 
-function apiError(ctx: RequestContext, report: FailureReport, policy: CallPolicy): NodeApiError {
-	const message = redact(report.message, policy.secrets ?? []);
-	const description = redact(report.description, policy.secrets ?? []);
-	const error = new NodeApiError(
-		ctx.getNode(),
-		{ error: report.code, message, ...(report.statusCode ? { statusCode: report.statusCode } : {}) },
-		{
-			message,
-			description,
-			httpCode: report.statusCode ? String(report.statusCode) : undefined,
-			itemIndex: policy.itemIndex,
-		},
-	);
-	return error;
+function apiError(ctx: RequestContext, failure: FailureRecord, policy: CallPolicy): NodeApiError {
+	return failureError(ctx.getNode(), failure, policy.secrets ?? [], policy.itemIndex);
 }
 
 function cancelledError(ctx: RequestContext, policy: CallPolicy): NodeOperationError {

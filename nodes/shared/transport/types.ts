@@ -42,8 +42,20 @@ export interface CallPolicy {
 	secrets?: ReadonlyArray<string | undefined>;
 	/** When the whole call (attempts, waits, retries) must be over; none: only the limits above. */
 	deadline?: CallDeadline;
+	/**
+	 * Tool mode (an AI client waits for the answer): when the whole call must have answered, and
+	 * that bound in seconds. No wait goes past it: a rate limit that would is answered at once as
+	 * the rate-limit failure with the seconds to wait; nothing is sent before Flextell allows.
+	 */
+	toolBound?: ToolBound;
 	/** Time, waits and the backoff's jitter (tests: a virtual clock); default: the system clock. */
 	clock?: Clock;
+}
+
+export interface ToolBound {
+	/** Epoch ms on the call's clock. */
+	at: number;
+	seconds: number;
 }
 
 /**
