@@ -129,6 +129,9 @@ describe('other answers', () => {
 		expect(answer.record).toEqual({ id: 'obj_1', name: 'Ada', email: 'ada@example.com' });
 		expect(answer.fields_left_out).toEqual(['notes']);
 		expect(answer.note).toMatch(/left out: notes/);
+		// The options as the tool has them (there is no "Fields" option).
+		expect(answer.note).toMatch(/the tool's option Keep Only Fields \(or the ones you do not need in Drop Fields\)/);
+		expect(answer.note).not.toMatch(/Fields option/);
 	});
 });
 
@@ -163,5 +166,22 @@ describe('readPaging', () => {
 		expect(readPaging({ data: [], has_more: true }, {}, 0).more).toBe(true);
 		expect(readPaging({ data: [] }, { link: '<https://x?page=2>; rel="next"' }, 0).more).toBe(true);
 		expect(readPaging([], undefined, 0)).toEqual({ more: false });
+	});
+
+	it("reads the node's own Next Cursor Field (dots reach deeper, also under meta), not a fixed name", () => {
+		expect(readPaging({ data: [], paging: { after: 'p2' } }, {}, 0, 'paging.after')).toEqual({ more: true, nextCursor: 'p2' });
+		expect(readPaging({ data: [], meta: { after: 'p3' } }, {}, 0, 'after')).toEqual({ more: true, nextCursor: 'p3' });
+		// next_cursor is not the cursor field here: no cursor offered from it
+		expect(readPaging({ data: [], next_cursor: 'c' }, {}, 0, 'after').nextCursor).toBeUndefined();
+	});
+
+	it("the list note names the node's own cursor parameter", () => {
+		const cursor = { field: 'paging.after', parameter: 'after' };
+		const answer = toolAnswer({ data: records(3, 10), paging: { after: 'p2' } }, {}, { ...call, cursor }, settings());
+		expect(answer.next_cursor).toBe('p2');
+		expect(answer.note).toMatch(/continue with the query parameter after=p2/);
+		const cut = toolAnswer({ data: records(100, 10), paging: { after: 'p2' } }, {}, { ...call, cursor }, settings());
+		expect(cut.note).toMatch(/limit=50 and after=<next_cursor of each answer>/);
+		expect(cut.note).not.toMatch(/cursor=/);
 	});
 });
