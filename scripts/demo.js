@@ -33,7 +33,7 @@ const { stopper } = require('./lib/processes');
 const { control, startSandboxChild } = require('./lib/sandbox');
 const { modelCredentialRecord } = require('./lib/agent');
 const { startScriptedModel } = require('../sandbox/scripted-model');
-const { listExamples } = require('./lib/examples');
+const { listExamples, mcpExamples, MCP_DEMO_CREDENTIAL, mcpDemoCredentialRecord } = require('./lib/examples');
 
 const OWNER = n8n.DEMO_OWNER;
 const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
@@ -104,7 +104,7 @@ async function main() {
 		// The sandbox (and its tokens, port and certificate) is new on every start: import the
 		// credential every time (same id, so it is replaced); the workflows only on a new folder.
 		const credFile = path.join(userFolder, 'flextell-credential.json');
-		fs.writeFileSync(credFile, JSON.stringify([n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens }), modelCredentialRecord({ baseUrl: model.baseUrl })], null, 2));
+		fs.writeFileSync(credFile, JSON.stringify([n8n.credentialRecord({ ...CREDENTIAL, sandbox: sb, tokens }), modelCredentialRecord({ baseUrl: model.baseUrl }), mcpDemoCredentialRecord()], null, 2));
 		say('importing the credential' + (firstRun ? ' and the example workflows' : '') + '…');
 		let r = await n8n.runN8n(install, ['import:credentials', `--input=${credFile}`], { env, timeoutMs: 180_000 });
 		fs.rmSync(credFile, { force: true });
@@ -112,6 +112,8 @@ async function main() {
 		if (firstRun) {
 			r = await n8n.runN8n(install, ['import:workflow', '--separate', `--input=${path.join(n8n.ROOT, 'examples')}`], { env, timeoutMs: 180_000 });
 			if (r.code !== 0) throw new Error(`import:workflow failed:\n${r.stdout}\n${r.stderr}`);
+			// The MCP example serves only when published (docs/mcp.md).
+			for (const e of mcpExamples()) if ((r = await n8n.runN8n(install, n8n.activateArgs(install, e.id), { env, timeoutMs: 180_000 })).code !== 0) throw new Error(`publishing example ${e.number} failed:\n${r.stdout}\n${r.stderr}`);
 			fs.writeFileSync(path.join(userFolder, '.flextell-demo-imported'), new Date().toISOString() + '\n');
 		}
 
@@ -134,6 +136,7 @@ async function main() {
 				`  Credential:  "${CREDENTIAL.name}" (connected to the sandbox at ${sb.baseUrl})\n` +
 				`  Workflows:   ${listExamples().map((e) => `\n    ${e.number}  ${e.name}`).join('')}\n` +
 				`               open one and click "Execute workflow", or run it here: npm run example 03 (all: npm run example all)\n` +
+				mcpExamples().map((e) => `  MCP server:  ${url}/mcp/${e.mcpPath}  (example ${e.number}; Authorization: Bearer ${MCP_DEMO_CREDENTIAL.token}; docs/mcp.md)\n`).join('') +
 				`  User folder: ${userFolder}${keepDir ? '' : ' (temporary)'}; logs: n8n.log, sandbox.log there\n\n` +
 				`  Press Ctrl-C to stop.\n`,
 		);

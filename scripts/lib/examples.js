@@ -15,8 +15,8 @@ const EXAMPLES_DIR = path.resolve(__dirname, '..', '..', 'examples');
  * @typedef {{ number: string, file: string, id: string, name: string, trigger: string, workflow: any }} Example
  */
 
-/** The examples in file order: number (the file name's leading digits), file, workflow id and title, manual trigger. @returns {Example[]} */
-function listExamples(dir = EXAMPLES_DIR) {
+/** Every example file in order: number (the file name's leading digits), file, workflow id and title, manual trigger. @returns {Example[]} */
+function exampleFiles(dir = EXAMPLES_DIR) {
 	return fs
 		.readdirSync(dir)
 		.filter((f) => /^\d+.*\.json$/.test(f))
@@ -26,6 +26,32 @@ function listExamples(dir = EXAMPLES_DIR) {
 			const trigger = workflow.nodes.find((/** @type {any} */ n) => n.type === 'n8n-nodes-base.manualTrigger');
 			return { number: /** @type {RegExpMatchArray} */ (file.match(/^\d+/))[0], file, id: workflow.id, name: workflow.name, trigger: trigger?.name ?? '', workflow };
 		});
+}
+
+/** The examples that run from a manual trigger (`npm run example`), in file order. @returns {Example[]} */
+function listExamples(dir = EXAMPLES_DIR) {
+	return exampleFiles(dir).filter((e) => e.trigger !== '');
+}
+
+const MCP_TRIGGER_TYPE = '@n8n/n8n-nodes-langchain.mcpTrigger';
+/** The bearer credential example 06's MCP Server Trigger names; the demo imports it with this token (local use only). */
+const MCP_DEMO_CREDENTIAL = { id: 'mcpDemoBearer01', name: 'MCP clients (demo bearer token)', token: 'flextell-demo-mcp-token' };
+
+/**
+ * The examples served to MCP clients once published (an MCP Server Trigger, no manual trigger):
+ * each with its trigger's path (the URL is <n8n>/mcp/<path>).
+ * @returns {Array<Example & { mcpPath: string }>}
+ */
+function mcpExamples(dir = EXAMPLES_DIR) {
+	return exampleFiles(dir).flatMap((e) => {
+		const trigger = e.workflow.nodes.find((/** @type {any} */ n) => n.type === MCP_TRIGGER_TYPE);
+		return trigger ? [{ ...e, mcpPath: String(trigger.parameters.path) }] : [];
+	});
+}
+
+/** The `httpBearerAuth` credential record of MCP_DEMO_CREDENTIAL, for `n8n import:credentials`. */
+function mcpDemoCredentialRecord() {
+	return { id: MCP_DEMO_CREDENTIAL.id, name: MCP_DEMO_CREDENTIAL.name, type: 'httpBearerAuth', data: { token: MCP_DEMO_CREDENTIAL.token } };
 }
 
 /**
@@ -202,4 +228,4 @@ function describeRun(r, o = {}) {
 	return lines.join('\n');
 }
 
-module.exports = { EXAMPLES_DIR, listExamples, pickExamples, unflatten, login, runExample, describeRun };
+module.exports = { EXAMPLES_DIR, listExamples, mcpExamples, MCP_DEMO_CREDENTIAL, mcpDemoCredentialRecord, pickExamples, unflatten, login, runExample, describeRun };
