@@ -90,3 +90,18 @@ it('as the plain node nothing changes: the same 404 fails the run', async () => 
 	expect(items).toEqual([]);
 	expect(error?.message).toBe("No contacts record with id 'obj_nope'.");
 });
+
+it('an answer that does not come within Max Call Time ends the call as a timeout result, not a held request (real time)', async () => {
+	sb.injectFaults([{ kind: 'slow', ms: 3000 }]);
+	const { credentials } = connectedCredential(sb);
+	const started = Date.now();
+	const { items, error } = await runNode({ credentials, nodeType: TOOL_TYPE, parameters: { method: 'GET', path: 'contacts', toolOptions: { maxCallSeconds: 1 } } });
+	expect(error).toBeUndefined();
+	expect(Date.now() - started).toBeLessThan(2500);
+	expect(items[0].json.error).toMatchObject({
+		status: null,
+		code: 'timeout',
+		message: expect.stringMatching(/^The Flextell call could not finish within the 1 s a tool call may take \(waiting for the answer/),
+		sent: true,
+	});
+});

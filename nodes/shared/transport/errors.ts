@@ -164,7 +164,8 @@ export function describeGateTooLong(
  * A tool call out of time (option Max Call Time) for another reason than a rate-limit wait: an
  * answer that did not come in time, a server-error backoff, another request testing the limit.
  */
-export function describeToolTimeUp(limit: WaitLimit, what: string, request: RequestSummary, rateLimited: boolean): FailureRecord {
+export function describeToolTimeUp(limit: WaitLimit, what: string, request: RequestSummary, facts: { rateLimited: boolean; sent: boolean }): FailureRecord {
+	const { rateLimited } = facts;
 	return {
 		...(rateLimited ? { status: 429 } : {}),
 		code: rateLimited ? 'rate_limit_exceeded' : 'timeout',
@@ -172,7 +173,7 @@ export function describeToolTimeUp(limit: WaitLimit, what: string, request: Requ
 		advice: rateLimited
 			? "Flextell's rate limit holds the requests with this credential and another request is testing whether it has lifted. Call again in a few seconds."
 			: `Flextell did not answer in time. Call again later; the tool's option Max Call Time (Seconds) sets how long a call may take.`,
-		sent: request.retriesDone > 0 || what.startsWith('waiting for the answer'),
+		sent: facts.sent,
 		...where(request),
 	};
 }

@@ -101,7 +101,7 @@ async function passGate(run: CallRun): Promise<GateTicket> {
 			? 'waiting for another request to test the rate limit'
 			: `waiting ${passed.delayMs} ms for the rate limit (Retry-After or backoff)`;
 		if (toolBoundFirst(run) && !passed.probing) throw apiError(run.ctx, describeGateTooLong(passed.delayMs, waitLimitOf(run), summary, 'unknown'), policy);
-		throw pastDeadline(run, what, true);
+		throw pastDeadline(run, what, { rateLimited: true, sent: run.summary.retriesDone > 0 });
 	}
 	const { ticket } = passed;
 	if (passed.waitedMs > 0) cost.waited(ticket.startedAt - passed.waitedMs, ticket.startedAt, passed.held);
@@ -116,7 +116,7 @@ async function attemptOnce(run: CallRun, ticket: GateTicket): Promise<{ outcome:
 	if (timeoutMs === undefined) {
 		// No time left: a probe gives its turn back untested, so another request can probe.
 		gate.answered(ticket, { rateLimited: true, succeeded: false });
-		throw pastDeadline(run, 'sending the request', false);
+		throw pastDeadline(run, 'sending the request', { rateLimited: false, sent: run.summary.retriesDone > 0 });
 	}
 	const outcome = await attempt(run.ctx, run.call, timeoutMs);
 	const now = run.clock.now();
@@ -133,7 +133,7 @@ function settle(run: CallRun, ticket: GateTicket, attempted: { outcome: Outcome;
 	if (outcome.kind === 'cancelled') throw cancelledError(ctx, policy);
 	if (outcome.kind === 'other') throw withItemIndex(outcome.error, policy.itemIndex);
 	if (run.endsAt !== undefined && outcome.kind === 'network' && timeoutMs < policy.timeoutMs && isTimeout(outcome.code)) {
-		throw pastDeadline(run, `waiting for the answer (${timeoutMs} ms were left)`, false);
+		throw pastDeadline(run, `waiting for the answer (${timeoutMs} ms were left)`, { rateLimited: false, sent: true });
 	}
 	return retryOrFail(run, ticket, outcome, now);
 }
@@ -167,7 +167,7 @@ async function waitToRetry(run: CallRun, plan: RetryPlan): Promise<void> {
 		if (toolBoundFirst(run) && plan.retryAfterHeader !== undefined) {
 			throw apiError(run.ctx, describeRetryAfterTooLong(plan.waitMs, waitLimitOf(run), plan.retryAfterHeader || undefined, summary), policy);
 		}
-		throw pastDeadline(run, `waiting ${plan.waitMs} ms before retry ${summary.retriesDone + 1}`, plan.retryAfterHeader !== undefined);
+		throw pastDeadline(run, `waiting ${plan.waitMs} ms before retry ${summary.retriesDone + 1}`, { rateLimited: plan.retryAfterHeader !== undefined, sent: true });
 	}
 	summary.retriesDone += 1;
 	run.ctx.logger?.info(
@@ -196,10 +196,13 @@ function waitLimitOf(run: CallRun): WaitLimit {
 	return toolBound !== undefined && toolBound.seconds < maxWaitSeconds ? { seconds: toolBound.seconds, tool: true } : { seconds: maxWaitSeconds, tool: false };
 }
 
-/** The call would run past its end: the tool-call bound's failure, or the deadline's own error. */
-function pastDeadline(run: CallRun, what: string, rateLimited: boolean): Error {
+/**
+ * The call would run past its end: the tool-call bound's failure, or the deadline's own error.
+ * `rateLimited`: it was waiting for the rate limit; `sent`: a request of the call went out.
+ */
+function pastDeadline(run: CallRun, what: string, facts: { rateLimited: boolean; sent: boolean }): Error {
 	const { policy, summary } = run;
-	if (toolBoundFirst(run)) return apiError(run.ctx, describeToolTimeUp({ seconds: policy.toolBound!.seconds, tool: true }, what, summary, rateLimited), policy);
+	if (toolBoundFirst(run)) return apiError(run.ctx, describeToolTimeUp({ seconds: policy.toolBound!.seconds, tool: true }, what, summary, facts), policy);
 	return (policy.deadline as CallDeadline).error(`${summary.method} ${summary.urlPath}: ${what}`);
 }
 
