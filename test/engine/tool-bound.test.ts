@@ -145,3 +145,19 @@ describe('a credential saved and never connected', () => {
 		expect(tool.items[0].json.error).toMatchObject({ code: 'credential_not_connected', sent: false, hint: expect.stringMatching(/Connect my account/) });
 	});
 });
+
+describe('tool mode: a 429 without Retry-After', () => {
+	it('backs off in the gate as before; a backoff that would end past the bound is answered with its seconds', async () => {
+		const { credentials } = connectedCredential(sb);
+		// 429s without Retry-After: the gate's backoff steps (1, 2, 4, 8, 16, 32, 60 s, each drawn from
+		// [step/2, step)) add up past 45 s by the seventh at the latest; Max Retries 10 leaves room for them.
+		sb.injectFaults(Array.from({ length: 8 }, () => ({ kind: 'rate_limit', retryAfter: null })));
+		const started = clock.now();
+		const { items, error } = await runNode({ credentials, nodeType: TOOL_TYPE, parameters: { ...GET, options: { maxRetries: 10 } } });
+		expect(error).toBeUndefined();
+		expect(clock.now() - started).toBeLessThanOrEqual(45_000);
+		expect(items[0].json.error).toMatchObject({ status: 429, code: 'rate_limit_exceeded', sent: true, retry_after_seconds: expect.any(Number) });
+		expect((items[0].json.error as { message: string }).message).toMatch(/^Flextell's rate limit holds requests with this credential for another \d+ s, past the 45 s a tool call may take$/);
+		expect(apiRequests(sb).some((r) => r.early)).toBe(false);
+	}, 15_000);
+});

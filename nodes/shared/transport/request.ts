@@ -163,9 +163,17 @@ function retryOrFail(run: CallRun, ticket: GateTicket, outcome: Exclude<Failure,
 async function waitToRetry(run: CallRun, plan: RetryPlan): Promise<void> {
 	const { policy, summary } = run;
 	if (run.endsAt !== undefined && run.clock.now() + plan.waitMs > run.endsAt) {
-		// A 429 past the tool-call bound: the rate-limit answer, with the seconds Flextell named.
+		// A 429 past the tool-call bound: the rate-limit answer, with the seconds Flextell named
+		// (or, without a Retry-After, the gate's backoff step).
 		if (toolBoundFirst(run) && plan.retryAfterHeader !== undefined) {
-			throw apiError(run.ctx, describeRetryAfterTooLong(plan.waitMs, waitLimitOf(run), plan.retryAfterHeader || undefined, summary), policy);
+			const limit = waitLimitOf(run);
+			throw apiError(
+				run.ctx,
+				plan.retryAfterHeader !== ''
+					? describeRetryAfterTooLong(plan.waitMs, limit, plan.retryAfterHeader, summary)
+					: { ...describeGateTooLong(plan.waitMs, limit, summary, 'rate-limited'), sent: true },
+				policy,
+			);
 		}
 		throw pastDeadline(run, `waiting ${plan.waitMs} ms before retry ${summary.retriesDone + 1}`, { rateLimited: plan.retryAfterHeader !== undefined, sent: true });
 	}
