@@ -66,6 +66,16 @@ export class FlextellOAuth2Api implements ICredentialType {
 			hint: "Take it from Flextell's OAuth 2.0 Flow page if it differs from this default",
 		},
 		{
+			// n8n's own oAuth2Api field, unchanged but for the hint
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			hint: 'A public client (PKCE, no secret): enter the expression {{ "" }}. n8n resolves it to empty and sends no secret, only the client ID and the PKCE verifier; the editor offers Connect my account only once this field has a value.',
+		},
+		{
 			displayName: 'Scope',
 			name: 'scope',
 			type: 'string',
