@@ -73,7 +73,7 @@ export class FlextellOAuth2Api implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			hint: 'A public client (PKCE, no secret): enter the expression {{ "" }}. n8n resolves it to empty and sends no secret, only the client ID and the PKCE verifier; the editor offers Connect my account only once this field has a value.',
+			hint: 'A public client (PKCE, no secret): switch this field to Expression and enter {{ "" }}. n8n will not save the field empty; the expression resolves to empty, and n8n then sends no secret, only the client ID and the PKCE verifier.',
 		},
 		{
 			displayName: 'Scope',

@@ -117,20 +117,21 @@ async function rest(base, headers, method, url, body) {
  * @returns {Promise<Map<string, string[]>>}
  */
 async function outputNamesOf(base, headers, nodes) {
-	const key = (/** @type {any} */ n) => `${n.type}@${n.typeVersion ?? n.version ?? 1}`;
-	const infos = [...new Map(nodes.map((n) => [key(n), { name: n.type, version: n.typeVersion ?? 1 }])).values()];
+	// n8n answers with the type's name without its package ('filter' for n8n-nodes-base.filter)
+	const key = (/** @type {string} */ type, /** @type {unknown} */ version) => `${type.split('.').pop()}@${version ?? 1}`;
+	const infos = [...new Map(nodes.map((n) => [key(n.type, n.typeVersion), { name: n.type, version: n.typeVersion ?? 1 }])).values()];
 	/** @type {Map<string, string[]>} */
 	const names = new Map();
 	try {
 		const descriptions = await rest(base, headers, 'POST', '/rest/node-types', { nodeInfos: infos });
 		for (const d of Array.isArray(descriptions) ? descriptions : []) {
 			const versions = Array.isArray(d.version) ? d.version : [d.version];
-			for (const v of versions) if (Array.isArray(d.outputNames)) names.set(`${d.name}@${v}`, d.outputNames.map(String));
+			for (const v of versions) if (Array.isArray(d.outputNames)) names.set(key(String(d.name), v), d.outputNames.map(String));
 		}
 	} catch {
 		// numbered outputs
 	}
-	return new Map(nodes.map((n) => [n.name, names.get(key(n)) ?? []]));
+	return new Map(nodes.map((n) => [n.name, names.get(key(n.type, n.typeVersion)) ?? []]));
 }
 
 /**

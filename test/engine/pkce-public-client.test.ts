@@ -4,8 +4,8 @@
  * `code_verifier` in the body, n8n 2.40's oauth2-credential.controller), then the node's requests
  * and the token refresh in n8n's engine (n8n-core's requestOAuth2). With no secret, n8n's client
  * sends `client_id` in the form body and no Authorization header; the verifier proves the client.
- * n8n's editor is not covered here: it shows "Connect my account" only once every required field,
- * Client Secret included, is filled (docs/credential.md).
+ * n8n's editor is not covered here: it will not save the credential with Client Secret empty; the
+ * expression {{ "" }} passes it and resolves to empty (docs/credential.md).
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
