@@ -22,7 +22,7 @@ import path from 'node:path';
 
 import { WorkflowExecute } from 'n8n-core';
 import type { IDataObject, INode, INodeExecutionData, INodeType, IRun, IWorkflowBase } from 'n8n-workflow';
-import { createRunExecutionData, Workflow } from 'n8n-workflow';
+import { createRunExecutionData, NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { Flextell } from '../../nodes/Flextell/Flextell.node';
 import { FlextellTrigger } from '../../nodes/FlextellTrigger/FlextellTrigger.node';
@@ -253,6 +253,25 @@ describe('saved workflows give what they gave when saved', () => {
 
 		if (WRITE) fs.writeFileSync(expectedFile, format(actual));
 		expect(actual).toEqual(expected);
+	});
+});
+
+describe('the saved workflows hold what n8n saves', () => {
+	it.each([
+		[NODE_TYPE, new Flextell()],
+		[TOOL_TYPE, tool],
+		[TRIGGER_TYPE, nodeTypes.getByName(TRIGGER_TYPE) as INodeType],
+	])('%s: the parameters as n8n stores them (n8n-workflow drops nothing and adds no default)', (typeName, type) => {
+		let checked = 0;
+		for (const file of files) {
+			const saved = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as SavedWorkflow;
+			for (const node of saved.nodes.filter((n) => n.type === typeName)) {
+				const stored = NodeHelpers.getNodeParameters(type.description.properties, node.parameters, false, false, node, type.description);
+				expect({ file, node: node.name, parameters: stored }).toEqual({ file, node: node.name, parameters: node.parameters });
+				checked++;
+			}
+		}
+		expect(checked).toBeGreaterThan(0);
 	});
 });
 
