@@ -66,6 +66,16 @@ export class FlextellOAuth2Api implements ICredentialType {
 			hint: "Take it from Flextell's OAuth 2.0 Flow page if it differs from this default",
 		},
 		{
+			// n8n's own oAuth2Api field, unchanged but for the hint
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			hint: 'A public client (PKCE, no secret): switch this field to Expression and enter {{ "" }}. n8n will not save the field empty; the expression resolves to empty, and n8n then sends no secret, only the client ID and the PKCE verifier.',
+		},
+		{
 			displayName: 'Scope',
 			name: 'scope',
 			type: 'string',

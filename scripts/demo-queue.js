@@ -18,6 +18,7 @@ const { startQueueCluster, QUEUE_VERSION } = require('./lib/queue');
 const { stopper } = require('./lib/processes');
 const { control, startSandboxChild } = require('./lib/sandbox');
 const { modelCredentialRecord } = require('./lib/agent');
+const { listExamples } = require('./lib/examples');
 const { startScriptedModel } = require('../sandbox/scripted-model');
 
 const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
@@ -74,6 +75,7 @@ async function queueDemo(args) {
 			},
 			say,
 		});
+		const portArg = port === 5678 ? '' : ` -- --port ${port}`;
 		let login = '';
 		if (args.owner !== false) {
 			await n8n.ownerSession(cluster.base);
@@ -85,14 +87,19 @@ async function queueDemo(args) {
 				`  Main:        n8n start (editor, triggers, webhooks); executions go to ${workers} workers (n8n worker)\n` +
 				`  PostgreSQL:  127.0.0.1:${cluster.postgres.port}, database ${cluster.postgres.database}; Redis: 127.0.0.1:${cluster.redis.port}\n` +
 				`  Credential:  "${CREDENTIAL.name}" (connected to the sandbox at ${sb.baseUrl})\n` +
+				`  Workflows:   ${listExamples().map((e) => `\n    ${e.number}  ${e.name}`).join('')}\n` +
+				`               open one and click "Execute workflow", or run it here: npm run example 03${portArg} (all: npm run example all${portArg})\n` +
 				`  Logs:        ${cluster.dir}/{main,${cluster.workers.map((w) => w.name).join(',')},postgres,redis}.log (temporary)\n\n` +
 				`  Press Ctrl-C to stop.\n`,
 		);
-		// for scripts and tests: where it runs, and the temp folders that go when it stops
+		// for scripts and tests (stdout not a terminal): where it runs, the login, and the temp
+		// folders that go when it stops; a person at a terminal has it all in the lines above
 		const folders = [temp, cluster.dir, path.dirname(sb.certPath)];
-		process.stdout.write(
-			`DEMO_READY ${JSON.stringify({ url: cluster.url, queue: true, workers, sandbox: sb.url, owner: args.owner === false ? null : n8n.DEMO_OWNER, folders, ports: [cluster.postgres.port, cluster.redis.port] })}\n`,
-		);
+		if (!process.stdout.isTTY) {
+			process.stdout.write(
+				`DEMO_READY ${JSON.stringify({ url: cluster.url, queue: true, workers, sandbox: sb.url, owner: args.owner === false ? null : n8n.DEMO_OWNER, folders, ports: [cluster.postgres.port, cluster.redis.port] })}\n`,
+			);
+		}
 		// an n8n process that ends on its own ends the demo
 		const ended = await Promise.race(
 			[cluster.main, ...cluster.workers].map((i) => /** @type {Promise<any>} */ (i.running?.exited).then((x) => ({ name: i.name, ...x }))),

@@ -140,9 +140,10 @@ async function main() {
 				`  User folder: ${userFolder}${keepDir ? '' : ' (temporary)'}; logs: n8n.log, sandbox.log there\n\n` +
 				`  Press Ctrl-C to stop.\n`,
 		);
-		// for scripts and tests: where it runs, and the temp folders that go when it stops
+		// for scripts and tests (stdout not a terminal): where it runs, the login, and the temp
+		// folders that go when it stops; a person at a terminal has it all in the lines above
 		const folders = [...(keepDir ? [] : [userFolder]), path.dirname(sb.certPath)];
-		process.stdout.write(`DEMO_READY ${JSON.stringify({ url, userFolder, sandbox: sb.url, owner: args.owner === false ? null : OWNER, folders })}\n`);
+		if (!process.stdout.isTTY) process.stdout.write(`DEMO_READY ${JSON.stringify({ url, userFolder, sandbox: sb.url, owner: args.owner === false ? null : OWNER, folders })}\n`);
 		const exit = /** @type {any} */ (await server.exited);
 		if (!stopping()) {
 			say(`n8n exited on its own (code ${exit.code}, signal ${exit.signal}); see ${path.join(userFolder, 'n8n.log')}`);

@@ -130,10 +130,52 @@ async function rest(base, headers, method, url, body) {
 }
 
 /**
- * @typedef {{ name: string, startTime: number, ms: number, kind: string, outputs: any[][], error?: string, hints: string[] }} NodeRun
+ * @typedef {{ name: string, startTime: number, ms: number, kind: string, outputs: any[][], outputLabels: string[], error?: string, hints: string[] }} NodeRun
  * @typedef {{ example: Example, executionId: string, status: string, ms: number, error?: { message: string, description?: string, node?: string },
  *             nodes: NodeRun[], leaves: string[], items: (node: string, output?: number) => any[] }} ExampleRun
  */
+
+/**
+ * The output names n8n's node types give (a Filter's "Kept" / "Discarded"), asked of n8n itself
+ * (POST /rest/node-types, as the editor does; 2.x and 1.x), per type and version. Empty when n8n
+ * does not answer: the outputs are then numbered.
+ * @param {string} base @param {Record<string,string>} headers @param {any[]} nodes the workflow's nodes
+ * @returns {Promise<Map<string, string[]>>}
+ */
+async function outputNamesOf(base, headers, nodes) {
+	// n8n answers with the type's name without its package ('filter' for n8n-nodes-base.filter)
+	const key = (/** @type {string} */ type, /** @type {unknown} */ version) => `${type.split('.').pop()}@${version ?? 1}`;
+	const infos = [...new Map(nodes.map((n) => [key(n.type, n.typeVersion), { name: n.type, version: n.typeVersion ?? 1 }])).values()];
+	/** @type {Map<string, string[]>} */
+	const names = new Map();
+	try {
+		const descriptions = await rest(base, headers, 'POST', '/rest/node-types', { nodeInfos: infos });
+		for (const d of Array.isArray(descriptions) ? descriptions : []) {
+			const versions = Array.isArray(d.version) ? d.version : [d.version];
+			for (const v of versions) if (Array.isArray(d.outputNames)) names.set(key(String(d.name), v), d.outputNames.map(String));
+		}
+	} catch {
+		// numbered outputs
+	}
+	return new Map(nodes.map((n) => [n.name, names.get(key(n.type, n.typeVersion)) ?? []]));
+}
+
+/**
+ * What each output of a node is, as n8n's editor names it: with Settings › On Error › "Continue
+ * (using error output)" n8n adds an error output after the node's own; the others carry the node
+ * type's output names, or a number when it gives none (and a node with one output needs no label).
+ * @param {any} node the workflow's node @param {string[]} typeNames @param {number} count
+ * @returns {string[]}
+ */
+function outputLabels(node, typeNames, count) {
+	const errorOutput = node?.onError === 'continueErrorOutput' && count > 1;
+	return Array.from({ length: count }, (_, i) => {
+		if (errorOutput && i === count - 1) return 'error output';
+		if (typeNames[i]) return `${typeNames[i]} output`;
+		if (count === 1) return '';
+		return errorOutput && count === 2 ? 'success output' : `output ${i}`;
+	});
+}
 
 /**
  * Runs one example in a running n8n from its manual trigger and waits for the execution to end.
@@ -157,20 +199,25 @@ async function runExample(base, headers, example, o = {}) {
 	}
 	const data = typeof exec.data === 'string' ? unflatten(exec.data) : exec.data;
 	const runData = data?.resultData?.runData ?? {};
+	const workflowNodes = workflowData?.nodes ?? example.workflow.nodes ?? [];
+	const typeOutputNames = await outputNamesOf(base, headers, workflowNodes);
 	/** @type {NodeRun[]} */
 	const nodes = Object.entries(runData)
 		.map(([name, /** @type {any[]} */ runs]) => {
 			// `main`, or for an AI sub-node what it gave its agent (ai_languageModel, ai_tool, …)
 			const kinds = Object.keys(runs[0]?.data ?? {});
 			const kind = kinds.includes('main') ? 'main' : (kinds[0] ?? 'main');
+			const outputs = (runs[0]?.data?.[kind] ?? []).map((/** @type {any[]|null} */ _out, /** @type {number} */ i) =>
+				runs.flatMap((/** @type {any} */ r) => (r?.data?.[kind]?.[i] ?? []).map((/** @type {any} */ x) => x.json)),
+			);
+			const node = workflowNodes.find((/** @type {any} */ n) => n.name === name);
 			return {
 				name,
 				startTime: runs[0]?.startTime ?? 0,
 				ms: runs.reduce((/** @type {number} */ s, /** @type {any} */ r) => s + (r.executionTime ?? 0), 0),
 				kind,
-				outputs: (runs[0]?.data?.[kind] ?? []).map((/** @type {any[]|null} */ _out, /** @type {number} */ i) =>
-					runs.flatMap((/** @type {any} */ r) => (r?.data?.[kind]?.[i] ?? []).map((/** @type {any} */ x) => x.json)),
-				),
+				outputs,
+				outputLabels: kind === 'main' ? outputLabels(node, typeOutputNames.get(name) ?? [], outputs.length) : outputs.map(() => ''),
 				error: runs.find((/** @type {any} */ r) => r.error)?.error?.message,
 				hints: runs.flatMap((/** @type {any} */ r) => (r.hints ?? []).map((/** @type {any} */ h) => String(h.message ?? h))),
 			};
@@ -207,10 +254,10 @@ async function runExample(base, headers, example, o = {}) {
 function describeRun(r, o = {}) {
 	const max = o.maxItems ?? 5;
 	const lines = [`${r.example.number} "${r.example.name}": ${r.status} in ${(r.ms / 1000).toFixed(1)} s (execution ${r.executionId})`];
-	const outputName = (/** @type {number} */ i, /** @type {number} */ n) => (n > 1 ? (i === n - 1 ? ' (error output)' : ` (output ${i})`) : '');
+	const outputName = (/** @type {NodeRun} */ n, /** @type {number} */ i) => (n.outputLabels[i] ? ` (${n.outputLabels[i]})` : '');
 	for (const n of r.nodes) {
 		const counts =
-			n.outputs.map((items, i) => `${items.length} item${items.length === 1 ? '' : 's'}${outputName(i, n.outputs.length)}`).join(', ') +
+			n.outputs.map((items, i) => `${items.length} item${items.length === 1 ? '' : 's'}${outputName(n, i)}`).join(', ') +
 			(n.kind === 'main' || !n.outputs.length ? '' : ` to its agent (${n.kind})`);
 		lines.push(`  ${n.error ? '✗' : '✓'} ${n.name}: ${counts || 'no output'}${n.error ? ` — ${n.error}` : ''}`);
 		for (const h of n.hints) lines.push(`      hint: ${h}`);
@@ -220,7 +267,7 @@ function describeRun(r, o = {}) {
 		const node = r.nodes.find((n) => n.name === leaf);
 		node?.outputs.forEach((items, i) => {
 			if (!items.length) return;
-			lines.push(`  ${leaf}${outputName(i, node.outputs.length)}:`);
+			lines.push(`  ${leaf}${outputName(node, i)}:`);
 			for (const item of items.slice(0, max)) lines.push(`    ${JSON.stringify(item)}`);
 			if (items.length > max) lines.push(`    … and ${items.length - max} more`);
 		});
@@ -228,4 +275,4 @@ function describeRun(r, o = {}) {
 	return lines.join('\n');
 }
 
-module.exports = { EXAMPLES_DIR, listExamples, mcpExamples, MCP_DEMO_CREDENTIAL, mcpDemoCredentialRecord, pickExamples, unflatten, login, runExample, describeRun };
+module.exports = { EXAMPLES_DIR, listExamples, mcpExamples, MCP_DEMO_CREDENTIAL, mcpDemoCredentialRecord, pickExamples, unflatten, login, runExample, describeRun, outputLabels };
