@@ -13,7 +13,7 @@ const REPO = 'https://github.com/flextell/n8n-nodes-flextell';
 const BLOB = `${REPO}/blob/main/`;
 const RAW = 'https://raw.githubusercontent.com/flextell/n8n-nodes-flextell/main/';
 // Pages other branches are writing (issue 23: pacing, issue 24: MCP); the lead empties this list on merge.
-const PENDING = new Set(['docs/pacing.md', 'docs/mcp.md']);
+const PENDING = new Set(['docs/pacing.md']);
 
 /** GitHub's anchor for a heading. @param {string} heading */
 const slug = (heading) =>
