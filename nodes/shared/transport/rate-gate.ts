@@ -340,14 +340,14 @@ export class RateGate {
 			this.placesTaken(now, ticket.leftAtStart);
 		}
 		if (retryAfterMs === undefined) {
-			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined, this.inFlight);
+			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined);
 			return this.backOff(now, wait);
 		}
 		this.hold(now + retryAfterMs);
 		// With headers, the window after the hold starts as after a reset: one request finds out
 		// what is left before the others follow (else every worker's requests would rush in at once).
 		this.allowance = headersSpoke ? { remaining: 0, resetAt: this.notBefore, seenAt: this.starts, uncounted: 0 } : undefined;
-		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore, this.inFlight);
+		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore);
 		return this.notBefore;
 	}
 
