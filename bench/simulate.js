@@ -9,7 +9,8 @@
 //   npm run simulate -- --small           the cells npm test asserts
 //   npm run simulate -- --filter 'w=2'    only cells whose row matches (a regular expression)
 //   npm run simulate -- --json out.json   also writes the figures as JSON
-//   npm run simulate -- --check           exits non-zero when a cell misses a goal (CI)
+//   npm run simulate -- --check           exits non-zero when a cell breaks a hard rule (CI): an item
+//                                         failed, or a worker sent before a Retry-After it received
 //
 // Reaches nothing but this process: no server, no network, no files unless --json.
 'use strict';
@@ -62,7 +63,11 @@ async function main() {
 	);
 	const json = value('--json');
 	if (json) fs.writeFileSync(json, `${JSON.stringify({ cpuS, cells: results }, null, '\t')}\n`);
-	if (flag('--check') && inside < results.length) process.exitCode = 1;
+	const broken = results.filter((r) => r.failed > 0 || r.ownEarly > 0);
+	if (flag('--check') && broken.length) {
+		process.stderr.write(`${broken.length} cell(s) broke a hard rule: ${broken.map((r) => grid.describeCell(r.cell)).join('; ')}\n`);
+		process.exitCode = 1;
+	}
 }
 
 main().catch((error) => {

@@ -1,34 +1,35 @@
 /**
  * This worker's budget when the server states no limit (Flextell's API documentation names only
- * Retry-After): how many requests it sends per window, learned from 429s, found again by probes.
- * The rules (docs/pacing.md has them on one page):
+ * Retry-After): how many requests it sends per window, learned from 429s and found again by
+ * probes. The same rules on one page: docs/pacing.md.
  *
  * 1. Nothing is paced before the first 429 (a run that meets no limit costs one array push per
  *    request).
  * 2. A 429 teaches a BUDGET, never "the limit": the requests of the stretch that got through (a
- *    stretch starts with the first request, after a minute without any, or when a 429's hold
- *    ends), per the time from the stretch's start to the reopening (Retry-After; without one, the
- *    first request through again). The first budget takes that time as the whole seconds that fit
- *    (a window is rarely a fraction of a second). Other clients may have spent part of the window:
- *    what this worker got is its share, not the limit. A 429 that none of the stretch got through
- *    before teaches nothing (one 429 is not a verdict); nor does one late in a long slow stretch
- *    (its average rate is far below the limit). A later 429 within the budget lowers it (to the
- *    rate that got through, or by a tenth when that is not lower).
+ *    stretch starts with the first request, after a minute without any, or when a 429's hold ends;
+ *    one answered after the 429 still counts), per the time from the stretch's start to the
+ *    reopening (Retry-After; without one, the first request through again), taken as the whole
+ *    seconds that fit the first time. Other clients may have spent part of the window: what this
+ *    worker got is its share. One 429 is not a verdict: a 429 with fewer than two of the stretch
+ *    through (a quiet worker met a window someone else spent), or late in a long slow stretch, teaches
+ *    nothing. A later 429 within the budget lowers it (to the rate that got through, or by a tenth).
  * 3. Paced: at most the budget's requests count in any window (a request counts from its start
  *    until a window after its answer: it reached the server somewhere in between), and no more in
  *    flight at once than the rate needs (twice rate × time per answer, at least one), so that
  *    another worker's 429 meets few of ours on their way.
- * 4. Probe: the budget may be a share others no longer take. When the budget holds a request back
- *    and the probe moment has come, the budget stops holding until the next 429 (requests past the
- *    budget are the probe); what got through in the window is the new budget when it is more. A
- *    probe that found no room waits twice as long before the next (1, 2, then 4 windows, from the
- *    429's reopening); one that found room probes again a window later. Probes never go before a
- *    Retry-After this worker received (the gate holds every request until then). Cost, alone at
- *    the limit: one 429 per probe — the 3rd, 6th, 11th window, then one in every 5 while held back.
+ * 4. Probe: held back by the budget, mid-window (a quarter of a window after its last answer, a
+ *    quarter before its next place: the window's requests, ours and the others', have gone), the
+ *    budget stops holding until a 429 or a window has passed; what got through in the window, when
+ *    more, is the budget. The first probe comes a window after the first paced one; after one that
+ *    found room the next follows a window later (at once when no 429 ended it), after one that
+ *    found none two windows later. Nothing goes before a Retry-After this worker received (the gate
+ *    holds every request until then). What probing costs: one 429 per probe that finds no room —
+ *    alone at the limit, one every two windows while the budget holds requests back.
  *
- * Not pure (it keeps what it learned), but it reads no clock: the time is a parameter of every method.
+ * State: the budget (`estimate`), the answers a window back, the stretch, the round already
+ * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
+ * the time per answer. Not pure, but it reads no clock: the time is a parameter of every method.
  */
-
 export interface LimitEstimate {
 	perWindow: number;
 	windowMs: number;
