@@ -9,6 +9,8 @@
 //   npm run simulate -- --small           the cells npm test asserts
 //   npm run simulate -- --filter 'w=2'    only cells whose row matches (a regular expression)
 //   npm run simulate -- --json out.json   also writes the figures as JSON
+//   npm run simulate -- --write           also writes the grid into docs/benchmarks.md (between its
+//                                         simulate markers) and its figures into docs/benchmarks-simulate.json
 //   npm run simulate -- --check           exits non-zero when a cell breaks a hard rule (CI): an item
 //                                         failed, or a worker sent before a Retry-After it received
 //
@@ -61,6 +63,33 @@ async function main() {
 	process.stdout.write(
 		`\n${grid.summary(results)}\n${results.length} cells, ${inside} inside every goal; ${cpuS.toFixed(1)} s of CPU (${((performance.now() - wall0) / 1000).toFixed(1)} s wall)\n`,
 	);
+	if (flag('--write')) {
+		const os = require('node:os');
+		const docs = path.join(__dirname, '..', 'docs');
+		const page = path.join(docs, 'benchmarks.md');
+		const START = '<!-- simulate:start -->';
+		const END = '<!-- simulate:end -->';
+		const text = fs.readFileSync(page, 'utf8');
+		const from = text.indexOf(START);
+		const to = text.indexOf(END);
+		if (from < 0 || to < from) throw new Error(`docs/benchmarks.md has no ${START} … ${END} section`);
+		const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+		const body = [
+			START,
+			`Produced by \`npm run simulate -- --write\` on ${new Date().toISOString()} (git ${require('node:child_process').execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}): ` +
+				`${results.length} cells, ${cpuS.toFixed(1)} s of CPU, load average ${load} at the end (virtual time: the load does not change a figure).`,
+			'',
+			'```',
+			grid.summary(results),
+			`${results.length} cells, ${inside} inside every goal`,
+			'```',
+			...blocks.map((block) => `\n#### ${block}\n\n${grid.table(results.filter((r) => r.cell.block === block))}`),
+			END,
+		].join('\n');
+		fs.writeFileSync(page, text.slice(0, from) + body + text.slice(to + END.length));
+		const lines = results.map((r) => `\t${JSON.stringify(r)}`).join(',\n');
+		fs.writeFileSync(path.join(docs, 'benchmarks-simulate.json'), `{"cpuS": ${cpuS.toFixed(2)}, "cells": [\n${lines}\n]}\n`);
+	}
 	const json = value('--json');
 	if (json) fs.writeFileSync(json, `${JSON.stringify({ cpuS, cells: results }, null, '\t')}\n`);
 	const broken = results.filter((r) => r.failed > 0 || r.ownEarly > 0);

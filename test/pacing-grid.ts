@@ -124,7 +124,7 @@ export async function runCell(cell: Cell, seed = 1): Promise<CellResult> {
 	const items = loads.reduce((a, b) => a + b, 0);
 	const leastMs = fixedWindowLeast(items, limit, windowMs, cell.limiter, cell.otherPerWindow);
 	const wallMs = log.length ? log[log.length - 1].time - log[0].time : 0;
-	const m = measure(log, cell.workers, windowMs, wallMs);
+	const m = measure(log, cell.workers, windowMs, wallMs, sim.log);
 	const lastItems = items - Math.floor((leastMs / windowMs) * Math.max(1, limit - cell.otherPerWindow));
 	const ownPaceMs = cell.limiter === 'token-bucket' ? 0 : Math.ceil(Math.max(0, lastItems) / (cell.concurrency * cell.workers)) * LATENCY_MS;
 	const result: CellResult = {
@@ -143,7 +143,7 @@ export async function runCell(cell: Cell, seed = 1): Promise<CellResult> {
 	return result;
 }
 
-function measure(log: SimRequest[], workers: number, windowMs: number, wallMs: number) {
+function measure(log: SimRequest[], workers: number, windowMs: number, wallMs: number, all: SimRequest[]) {
 	const byWorker = new Map<string, SimRequest[]>();
 	for (const r of log) {
 		const list = byWorker.get(r.worker) ?? [];
@@ -172,9 +172,9 @@ function measure(log: SimRequest[], workers: number, windowMs: number, wallMs: n
 		const firstHeaders = list.filter((r) => Object.keys(r.headers).some((h) => /ratelimit/i.test(h))).reduce((a, r) => Math.min(a, r.answeredAt), Infinity);
 		r429AfterHeaders += limited.filter((r) => r.sentAt > firstHeaders).length;
 	}
-	// A worker's requests sent before any 429 reached it: nobody had told it anything yet.
+	// A worker's requests sent before any 429 reached it (in this run or, warm, the one before): nobody had told it anything yet.
 	const firstToldAt = new Map<string, number>();
-	for (const [w, list] of byWorker) firstToldAt.set(w, Math.min(Infinity, ...list.filter((r) => r.status === 429).map((r) => r.answeredAt)));
+	for (const w of byWorker.keys()) firstToldAt.set(w, Math.min(Infinity, ...all.filter((r) => r.worker === w && r.status === 429).map((r) => r.answeredAt)));
 	let otherPerHold = 0;
 	let otherPerHoldFirst = 0;
 	for (const q of log) {

@@ -54,8 +54,8 @@ describe('Pacing from rate-limit headers: no 429 at all', () => {
 
 /**
  * A learned limit is this worker's budget (docs/pacing.md): a probe past it now and then finds room
- * others left, and costs one 429 when there is none. In a run of `windows` windows: the first probe
- * a window after the first paced one, the next at most two windows later.
+ * others left, and costs one 429 when there is none. In a run of `windows` windows, at most: the first
+ * probe two windows after the reopening, the next two windows later.
  */
 const probesWithin = (windows: number) => Math.ceil((windows - 1) / 2);
 

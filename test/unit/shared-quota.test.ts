@@ -66,7 +66,7 @@ describe('two workers, one quota, with rate-limit headers: the headers are the t
 	});
 });
 
-/** Probes in a run of `windows` windows: the first a window after the first paced one, then at most every two (docs/pacing.md). */
+/** Probes in a run of `windows` windows, at most: the first two windows after the reopening, then at most every two (docs/pacing.md). */
 const probesWithin = (windows: number) => Math.ceil((windows - 1) / 2);
 
 describe('two workers, one quota, without headers (Retry-After only)', () => {
@@ -182,8 +182,8 @@ describe('the estimator and other clients', () => {
 		estimator.started(at);
 		estimator.rateLimited(at, at + 10, 5000);
 		expect(estimator.estimate).toEqual({ perWindow: 12, windowMs: 5000 });
-		// The other worker has gone. Paced windows: 12 each; no probe in the first paced window.
-		at = paced(estimator, 5000, 12, 1, 5000);
+		// The other worker has gone. Paced windows: 12 each; no probe in the first two after the reopening.
+		at = paced(estimator, 5000, 12, 2, 5000) + 20;
 		expect(estimator.probing).toBe(false);
 		// The next window: its 12, then held; a quarter of a window later, the probe.
 		for (let i = 0; i < 12; i++, at += 10) {
@@ -238,7 +238,7 @@ describe('the estimator and other clients', () => {
 			} else at = start + paddedWindow(1000) + 1;
 		}
 		expect(estimator.estimate!.perWindow).toBe(10);
-		// The first probe a window after the first paced one; then each two windows after the last's hold.
+		// The first probe two windows after the reopening; then each two windows after the last's hold.
 		expect(probes.length).toBeGreaterThanOrEqual(3);
 		for (let i = 2; i < probes.length; i++) expect(probes[i] - probes[i - 1]).toBeGreaterThanOrEqual(2);
 	});

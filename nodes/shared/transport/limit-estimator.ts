@@ -20,16 +20,18 @@
  * 4. Probe: held back by the budget, mid-window (a quarter of a window after its last answer, a
  *    quarter before its next place: the window's requests, ours and the others', have gone), the
  *    budget stops holding until a 429 or a window has passed; what got through in the window, when
- *    more, is the budget. The first probe comes a window after the first paced one; after one that
- *    found room the next follows a window later (at once when no 429 ended it), after one that
- *    found none two windows later. Nothing goes before a Retry-After this worker received (the gate
- *    holds every request until then). What probing costs: one 429 per probe that finds no room —
- *    alone at the limit, one every two windows while the budget holds requests back.
+ *    more, is the budget. The first probe comes two windows after the reopening (the first paced
+ *    window shows the budget holds); after one that found room the next follows a window later (at
+ *    once when no 429 ended it), after one that found none two windows later. Nothing goes before
+ *    a Retry-After this worker received (the gate holds every request until then). What probing
+ *    costs: one 429 per probe that finds no room — alone at the limit, one every three windows
+ *    while the budget holds requests back.
  *
  * State: the budget (`estimate`), the answers a window back, the stretch, the round already
  * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
  * the time per answer. Not pure, but it reads no clock: the time is a parameter of every method.
  */
+
 export interface LimitEstimate {
 	perWindow: number;
 	windowMs: number;
@@ -39,9 +41,8 @@ export interface LimitEstimate {
 const STRETCH_GAP_MS = 60_000;
 /** Answers kept for pacing (a window's worth is needed; more is dropped). */
 const MAX_REMEMBERED = 20_000;
-/** Windows from a 429's reopening to the next probe: the first, and the most after probes that found no room. */
-const FIRST_PROBE_WINDOWS = 1;
-const MAX_PROBE_WINDOWS = 2;
+/** Windows from the reopening to the first probe, and from a probe that found no room to the next (one that found room: one window). */
+const PROBE_WINDOWS = 2;
 /** While paced, in flight at once: this many times rate × time per answer, at least one. */
 const IN_FLIGHT_HEADROOM = 2;
 /** Weight of the newest answer in the running time per answer. */
@@ -61,11 +62,8 @@ export class LimitEstimator {
 	private learnedFrom = { from: Infinity, until: -Infinity };
 	/** A 429 without Retry-After: learned when the next request gets through. */
 	private pending: { through: number; from: number; firstLimitedAt: number; limitedAt: number } | undefined;
-	/**
-	 * Probing: since when (undefined: not probing), the earliest next probe, and the windows from a
-	 * probe that found no room to the next.
-	 */
-	private probe: { since: number | undefined; at: number; windows: number } = { since: undefined, at: Infinity, windows: FIRST_PROBE_WINDOWS };
+	/** Probing: since when (undefined: not probing), and the earliest next probe. */
+	private probe: { since: number | undefined; at: number } = { since: undefined, at: Infinity };
 	/** Running time per answer (ms). */
 	private latencyMs: number | undefined;
 	/** Tells what was learned or changed, and when (the gate keeps these notes for the run's record). */
@@ -177,15 +175,14 @@ export class LimitEstimator {
 		if (estimate && rate(next) >= rate(estimate)) return this.lower(now);
 		this.estimate = next;
 		this.learnedFrom = { from: reopensAt - spanMs, until: this.roundStart };
-		this.probe = { since: undefined, windows: FIRST_PROBE_WINDOWS, at: reopensAt + FIRST_PROBE_WINDOWS * paddedWindow(next.windowMs) };
+		this.probe = { since: undefined, at: reopensAt + PROBE_WINDOWS * paddedWindow(next.windowMs) };
 		this.onNote(now, `budget ${describe(next)} from a 429${estimate ? ` (was ${describe(estimate)})` : ''}`);
 	}
 
 	/**
-	 * A probe ends (its 429, or a window without one): the answers since `windowFrom`, when more
-	 * than the budget, are the budget. One that found a quarter more or less probes again a window
-	 * after `from` (or at once, when no 429 ended it); one that found less waits twice as long as
-	 * the last (up to MAX_PROBE_WINDOWS windows).
+	 * A probe ends (its 429 at `from`, or a window without one): the answers since `windowFrom`, when
+	 * more than the budget, are the budget. After one that found a quarter more or less, the next
+	 * probe comes a window later (at once when no 429 ended it); after one that found less, two.
 	 */
 	private endProbe(from: number, windowFrom: number, now: number): void {
 		const estimate = this.estimate!;
@@ -193,10 +190,9 @@ export class LimitEstimator {
 		const through = this.answers.filter((at) => at >= windowFrom).length;
 		estimate.perWindow = Math.max(before, through);
 		const found = estimate.perWindow > 1.25 * before;
-		const windows = found ? FIRST_PROBE_WINDOWS : Math.min(MAX_PROBE_WINDOWS, this.probe.windows * 2);
-		const ended = from === now;
-		this.probe = { since: undefined, at: found && ended ? from : from + windows * paddedWindow(estimate.windowMs), windows };
-		this.onNote(now, `probe: ${through} through in the window, budget ${describe(estimate)}; next probe in ${found && ended ? 0 : windows} window${windows === 1 ? '' : 's'}`);
+		const windows = found ? (from === now ? 0 : 1) : PROBE_WINDOWS;
+		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs) };
+		this.onNote(now, `probe: ${through} through in the window, budget ${describe(estimate)}; next probe in ${windows} window${windows === 1 ? '' : 's'}`);
 	}
 
 	/** A tenth fewer requests per window (or, at one per window, a tenth longer window). */
