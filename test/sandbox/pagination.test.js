@@ -136,26 +136,23 @@ describe('link', () => {
 	});
 });
 
-test('100 000 generated records are seeded quickly through the control API and page by cursor', async () => {
-	const started = Date.now();
+// No wall-clock bound here (a timed unit test fails under load, not on a defect): the test's own
+// timeout (30 s) is what stops a seeding that went quadratic.
+test('100 000 generated records are seeded through the control API and page by cursor', async () => {
 	const seeded = await client.request('POST', '/_sandbox/seed', { json: { collection: 'big', count: 100_000 } });
 	expect(seeded.json).toEqual({ data: { collection: 'big', count: 100_000 } });
-	const seedMs = Date.now() - started;
 
-	const pageMs = async (/** @type {string} */ query) => {
-		const t = Date.now();
+	const page = async (/** @type {string} */ query) => {
 		const res = await client.api('GET', `/big?${query}`);
 		expect(res.json.data).toHaveLength(100);
-		return { ms: Date.now() - t, res };
+		return res;
 	};
-	const first = await pageMs('');
-	let cursor = first.res.json.next_cursor;
+	let cursor = (await page('')).json.next_cursor;
 	let lastName = '';
 	for (let i = 0; i < 50; i++) {
-		const { res } = await pageMs(`cursor=${cursor}`);
+		const res = await page(`cursor=${cursor}`);
 		cursor = res.json.next_cursor;
 		lastName = res.json.data[99].name;
 	}
 	expect(lastName).toBe('Record 5100');
-	expect(seedMs).toBeLessThan(3000);
 });

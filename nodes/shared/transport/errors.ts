@@ -14,6 +14,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { FailureRecord } from './failure';
 import { attachFailure, failureOf, renderDescription } from './failure';
+import type { HoldReason } from './rate-limit-cost';
 import { redactFields } from './redact';
 import type { ParsedBody } from './response';
 import { flextellError } from './response';
@@ -133,18 +134,18 @@ function stopped(limit: WaitLimit, seconds: number): string {
 }
 
 /** Why the shared gate holds requests (see rate-gate.ts). */
-const HOLD_REASONS = {
+const HOLD_REASONS: Record<HoldReason | 'unknown', string> = {
 	'rate-limited': 'Another request with the same credential got a 429 and Flextell asked to wait.',
 	allowance: "Flextell's rate-limit headers say the allowance for this credential is spent until then.",
-	'learned-limit': 'Earlier 429s showed how many requests Flextell allows per window, and this window is full.',
+	'learned-limit': "Earlier 429s set this process's budget of requests per window (its share of Flextell's limit), and this window's budget is spent.",
 	unknown: "Flextell's rate limit holds the requests with this credential.",
-} as const;
+};
 
 export function describeGateTooLong(
 	waitMs: number,
 	limit: number | WaitLimit,
 	request: RequestSummary,
-	reason: keyof typeof HOLD_REASONS = 'rate-limited',
+	reason: HoldReason | 'unknown' = 'rate-limited',
 ): FailureRecord {
 	const seconds = Math.ceil(waitMs / 1000);
 	const bound = waitLimit(limit);

@@ -10,8 +10,11 @@
  * - when the server's rate-limit headers say the allowance is spent (rate-limit-headers.ts):
  *   until their reset. The server's `remaining` is trusted over local counts (other processes may
  *   share the allowance); requests in flight count as spent until their answer says otherwise;
- * - when a limit learned from earlier 429s would be exceeded (limit-estimator.ts) — but never
- *   while the server's headers say places are left: the headers are the truth.
+ * - when this worker's budget, learned from earlier 429s, is spent for the window (limit-estimator.ts:
+ *   a budget, not the limit; probes find room others left) — but never while the server's headers
+ *   say places are left: the headers are the truth.
+ *
+ * The rules on one page: docs/pacing.md. The gate's state is listed at the top of the class.
  *
  * Other clients (n8n's workers in queue mode) may spend the same allowance. When the server's count
  * falls by more between two answers than this process sent, the difference is theirs; when a 429
@@ -23,7 +26,7 @@
  * Deciding and recording a start happen with no await in between, so no two requests can both
  * take the last place, and no request starts before the allowed moment, at any concurrency.
  *
- * A request held by something an answer in flight may change (a spent allowance, the learned limit,
+ * A request held by something an answer in flight may change (a spent allowance, the budget,
  * another request's probe) is woken when a request settles, and looks again.
  *
  * A `RateGate` is a plain object (tests build their own, with their own clock); `rateGates`
@@ -32,7 +35,7 @@
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import type { Allowance } from './rate-limit-headers';
-import type { GateNote, HeldSpan } from './rate-limit-cost';
+import type { GateNote, HeldSpan, HoldReason } from './rate-limit-cost';
 import { LimitEstimator } from './limit-estimator';
 
 /**
@@ -58,13 +61,11 @@ export interface GateTicket {
 /** How passing the gate ended: a ticket to send, a hold longer than allowed, or a cancellation. */
 export type GatePass =
 	| { kind: 'turn'; ticket: GateTicket; turn: GateTurn; waitedMs: number; held: HeldSpan[] }
-	| { kind: 'too-long'; delayMs: number; reason: GateHoldReason }
+	| { kind: 'too-long'; delayMs: number; reason: HoldReason }
 	/** Waiting `delayMs` (or for another request's probe) would end past the caller's deadline. */
 	| { kind: 'past-deadline'; delayMs: number; probing: boolean }
 	| { kind: 'cancelled' };
 
-/** What holds a request: a 429's hold, the server's spent allowance, or the learned limit. */
-export type GateHoldReason = 'rate-limited' | 'allowance' | 'learned-limit';
 
 /** The server's allowance as the gate keeps it. */
 interface KnownAllowance {
@@ -209,7 +210,7 @@ export class RateGate {
 	 * How long a request must wait now, and why (0: it may start; Infinity: until a request in
 	 * flight is answered, as only its answer can free a place).
 	 */
-	holdOf(now: number = this.clock.now()): { delayMs: number; reason: GateHoldReason } {
+	holdOf(now: number = this.clock.now()): { delayMs: number; reason: HoldReason } {
 		const held = this.delay(now);
 		if (held > 0) return { delayMs: held, reason: 'rate-limited' };
 		const spent = this.allowanceDelay(now);
@@ -340,14 +341,14 @@ export class RateGate {
 			this.placesTaken(now, ticket.leftAtStart);
 		}
 		if (retryAfterMs === undefined) {
-			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined, this.inFlight);
+			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined);
 			return this.backOff(now, wait);
 		}
 		this.hold(now + retryAfterMs);
 		// With headers, the window after the hold starts as after a reset: one request finds out
 		// what is left before the others follow (else every worker's requests would rush in at once).
 		this.allowance = headersSpoke ? { remaining: 0, resetAt: this.notBefore, seenAt: this.starts, uncounted: 0 } : undefined;
-		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore, this.inFlight);
+		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore);
 		return this.notBefore;
 	}
 
@@ -364,7 +365,7 @@ export class RateGate {
 			const now = this.clock.now();
 			const { delayMs, reason } = this.holdOf(now);
 			let waited: boolean;
-			let by: GateHoldReason = reason;
+			let by: HoldReason = reason;
 			if (delayMs === Infinity) {
 				// Only an answer in flight can free a place: wait for one.
 				if (now + ANSWER_MARGIN_MS > deadline) return { kind: 'past-deadline', delayMs: ANSWER_MARGIN_MS, probing: false };
