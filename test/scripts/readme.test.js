@@ -12,8 +12,6 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 const REPO = 'https://github.com/flextell/n8n-nodes-flextell';
 const BLOB = `${REPO}/blob/main/`;
 const RAW = 'https://raw.githubusercontent.com/flextell/n8n-nodes-flextell/main/';
-// Pages other branches are writing (issue 23: pacing, issue 24: MCP); the lead empties this list on merge.
-const PENDING = new Set(['docs/pacing.md']);
 
 /** GitHub's anchor for a heading. @param {string} heading */
 const slug = (heading) =>
@@ -54,7 +52,6 @@ test("every link in the README works from npm's package page: absolute, to a fil
 		if (url.startsWith(BLOB)) file = url.slice(BLOB.length);
 		else if (url.startsWith(RAW)) file = url.slice(RAW.length);
 		else continue; // another site (n8n.io, docs.n8n.io, the repository itself)
-		if (PENDING.has(file) && !fs.existsSync(path.join(ROOT, file))) continue;
 		expect({ target, exists: fs.existsSync(path.join(ROOT, file)) }).toEqual({ target, exists: true });
 		if (anchor) expect({ target, exists: anchors(fs.readFileSync(path.join(ROOT, file), 'utf8')).has(anchor) }).toEqual({ target, exists: true });
 	}
@@ -66,7 +63,6 @@ test('the relative links of the docs pages lead to files that exist', () => {
 		for (const target of links(fs.readFileSync(path.join(dir, page), 'utf8'))) {
 			if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
 			const file = path.normalize(path.join('docs', target.split('#')[0]));
-			if (PENDING.has(file) && !fs.existsSync(path.join(ROOT, file))) continue;
 			expect({ page, target, exists: fs.existsSync(path.join(ROOT, file)) }).toEqual({ page, target, exists: true });
 		}
 	}
