@@ -166,6 +166,10 @@ async function runQueue(o) {
 		credentials: creds.map((c) => n8n.credentialRecord({ ...c, sandbox: sb, tokens: tokens[c.id] })),
 		workflowsDir: dir,
 		activate: [...flows.values()].map(({ w }) => w.id),
+	}).catch(async (e) => {
+		await sb.close();
+		fs.rmSync(dir, { recursive: true, force: true });
+		throw e;
 	});
 	const startupS = (Date.now() - t0) / 1000;
 	/** @type {any[]} */
@@ -336,7 +340,7 @@ function renderSet(set) {
 	);
 	L.push('');
 	L.push(
-		'| # | headers | window | concurrency | worker-2 later (measured) | wall s | least s | ÷ least | 429s per worker | before a Retry-After: own (in flight) / another worker\'s (most per other worker per hold) | requests per worker | failed | load start → end |',
+		'| # | headers | window | concurrency | worker-2 later: asked (its first request after worker-1's) | wall s | least s | ÷ least | 429s per worker | before a Retry-After: own (in flight) / another worker\'s (most per other worker per hold) | requests per worker | failed | load start → end |',
 	);
 	L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 	for (const r of set.runs) {
@@ -381,7 +385,7 @@ function renderQueue(q, bounds = BOUNDS) {
 	L.push('workers never met that limit before). The items go out as 4 executions of 30 GETs, started at once by webhooks; each');
 	L.push(`worker runs 2 of them. **Worker-2 starts later**: every execution first waits (a Wait node) for what the webhook's body`);
 	L.push('names for the worker running it — 0, 150 or 400 ms for worker-2, nothing for worker-1; the table gives the delay asked');
-	L.push('for and the one measured (worker-2\'s first request after worker-1\'s).');
+	L.push('for and when worker-2\'s first request came after worker-1\'s (longer when worker-2\'s gate held it: what it learned before).');
 	L.push('');
 	L.push('The sandbox\'s **fixed window** starts at the first request and opens anew at the first request after it ends; a 429');
 	L.push('carries Retry-After in whole seconds (up to the window\'s end), and no rate-limit headers unless the row says so (Flextell\'s');
@@ -439,7 +443,12 @@ async function runAlone(o) {
 		const b = require('node:child_process').spawnSync('npm', ['run', 'build', '--silent'], { cwd: n8n.ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
 		if (b.status !== 0) throw new Error('npm run build failed');
 	}
-	const packDir = n8n.packPackage();
+	// The packed package in a folder of this checkout's own (node_modules/.cache), not the system
+	// temp folder, where another process's clean-up removed it once while the cluster started.
+	const packed = n8n.packPackage();
+	const packDir = path.join(n8n.ROOT, 'node_modules', '.cache', `flextell-bench-queue-pack-${process.pid}`, 'package');
+	fs.cpSync(packed, packDir, { recursive: true });
+	fs.rmSync(path.dirname(packed), { recursive: true, force: true });
 	try {
 		const q = await runQueue({ shapes, say: o.say, packDir, fits: o.fits });
 		const git = (/** @type {string[]} */ a) => require('node:child_process').spawnSync('git', a, { cwd: n8n.ROOT, encoding: 'utf8' }).stdout.trim();
