@@ -340,7 +340,7 @@ function renderSet(set) {
 	);
 	L.push('');
 	L.push(
-		'| # | headers | window | concurrency | worker-2 later: asked (its first request after worker-1's) | wall s | least s | ÷ least | 429s per worker | before a Retry-After: own (in flight) / another worker\'s (most per other worker per hold) | requests per worker | failed | load start → end |',
+		'| # | headers | window | concurrency | worker-2 later: asked (its first request after worker-1\'s) | wall s | least s | ÷ least | 429s per worker | before a Retry-After: own (in flight) / another worker\'s (most per other worker per hold) | requests per worker | failed | load start → end |',
 	);
 	L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 	for (const r of set.runs) {
