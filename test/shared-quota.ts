@@ -31,11 +31,19 @@ interface Limiter {
 }
 
 export interface SimRequest {
+	/** Arrival at the server. */
 	time: number;
 	worker: string;
 	status: number;
 	early: boolean;
 	headers: Record<string, string>;
+	/** When the worker sent it, and when the answer reached the worker. */
+	sentAt: number;
+	answeredAt: number;
+	/** A 429's moment from which a retry is on time (its Retry-After, or the window's end without one). */
+	moment?: number;
+	/** Which run of the workload (0, 1, …: see `runs`). */
+	phase: number;
 }
 
 export interface SimWorker {
@@ -56,6 +64,14 @@ export interface SimOptions {
 	seed?: number;
 	/** A start that is not on a whole second (the limiter's windows are not aligned to the clock). */
 	start?: number;
+	/**
+	 * The workload runs this many times (default 1), each run `gapMs` after the last one ended, by
+	 * the same workers: their gates keep what they learned (n8n's workers kept running).
+	 */
+	runs?: number;
+	gapMs?: number;
+	/** Another client (not a worker of ours) spending `perWindow` places of each window, evenly spread, while the workers run. */
+	other?: { perWindow: number };
 }
 
 export interface SimResult {
@@ -74,7 +90,6 @@ let runs = 0;
 
 export async function simulate(o: SimOptions): Promise<SimResult> {
 	const clock = new VirtualClock(o.start ?? Date.parse('2026-04-08T10:00:00.137Z'));
-	const t0 = clock.now();
 	const limiter = new RateLimiter({
 		limit: o.limit,
 		windowSeconds: o.windowSeconds,
@@ -90,7 +105,18 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
 	const endedAt: Record<string, number> = {};
 	const details: Record<string, string[]> = {};
 	let failed = 0;
+	let phase = 0;
 	const run = ++runs;
+
+	const serve = (worker: string, sentAt: number, took: number) => {
+		const now = clock.now();
+		const early = limiter.arrive(token, now);
+		const advice = limiter.take(token, now);
+		const headers = { ...limiter.headers(token, now), ...(advice ? tooManyRequests(advice).headers : {}) };
+		const entry: SimRequest = { time: now, worker, status: advice ? 429 : 200, early, headers, sentAt, answeredAt: now + took / 2, phase, ...(advice ? { moment: advice.moment } : {}) };
+		log.push(entry);
+		return entry;
+	};
 
 	const execution = async (worker: SimWorker, items: number, concurrency: number) => {
 		const ctx: RequestContext = {
@@ -98,14 +124,11 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
 			helpers: {
 				async httpRequestWithAuthentication(_type: string, _options: IHttpRequestOptions): Promise<unknown> {
 					const took = latency * (0.5 + draw());
+					const sentAt = clock.now();
 					await clock.sleep(took / 2);
-					const now = clock.now();
-					const early = limiter.arrive(token, now);
-					const advice = limiter.take(token, now);
-					const headers = { ...limiter.headers(token, now), ...(advice ? tooManyRequests(advice).headers : {}) };
-					log.push({ time: now, worker: worker.name, status: advice ? 429 : 200, early, headers });
+					const { status, headers } = serve(worker.name, sentAt, took);
 					await clock.sleep(took / 2);
-					return { statusCode: advice ? 429 : 200, headers, body: advice ? '{"error":"rate_limit_exceeded"}' : '{"data":{"id":"x"}}' };
+					return { statusCode: status, headers, body: status === 429 ? '{"error":"rate_limit_exceeded"}' : '{"data":{"id":"x"}}' };
 				},
 			},
 		};
@@ -129,14 +152,36 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
 		if (text) (details[worker.name] ??= []).push(text);
 	};
 
-	const all = o.workers.flatMap((worker) =>
-		worker.executions.map(async (e) => {
-			if (e.at) await clock.sleep(e.at);
-			await execution(worker, e.items, e.concurrency);
-			endedAt[worker.name] = Math.max(endedAt[worker.name] ?? 0, clock.now() - t0);
-		}),
+	const once = async () => {
+		const from = clock.now();
+		let done = false;
+		const other = async () => {
+			if (!o.other || o.other.perWindow <= 0) return;
+			const every = (o.windowSeconds * 1000) / o.other.perWindow;
+			while (!done) {
+				serve('other client', clock.now(), 0);
+				await clock.sleep(every);
+			}
+		};
+		void other();
+		const all = o.workers.flatMap((worker) =>
+			worker.executions.map(async (e) => {
+				if (e.at) await clock.sleep(e.at);
+				await execution(worker, e.items, e.concurrency);
+				endedAt[worker.name] = Math.max(endedAt[worker.name] ?? 0, clock.now() - from);
+			}),
+		);
+		await Promise.all(all);
+		done = true;
+	};
+	await clock.run(
+		(async () => {
+			for (phase = 0; phase < (o.runs ?? 1); phase++) {
+				if (phase > 0) await clock.sleep(o.gapMs ?? o.windowSeconds * 1000);
+				await once();
+			}
+		})(),
 	);
-	await clock.run(Promise.all(all));
 	rateGates.clear();
 	const wallMs = log.length ? log[log.length - 1].time - log[0].time : 0;
 	return { log, endedAt, failed, wallMs, details, clock };

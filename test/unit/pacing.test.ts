@@ -210,40 +210,7 @@ describe('the limit estimator (injected clock)', () => {
 		expect(estimator.estimate!.perWindow).toBeGreaterThanOrEqual(9);
 	});
 
-	it('a rise that meets a 429 is taken back, and the next rise waits twice as long', () => {
-		const estimator = new LimitEstimator();
-		limitAfter(estimator, 0, 10, 20, 795);
-		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
-		estimator.nextStart(61_000);
-		expect(estimator.estimate!.perWindow).toBe(11);
-		// The limit was 10 after all: limited 3 s into the rise (the stretch is long: no learning from it).
-		estimator.started(64_000);
-		estimator.rateLimited(64_000, 64_005, 65_005);
-		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
-		// No rise a minute later; two minutes later, one.
-		estimator.nextStart(126_000);
-		expect(estimator.estimate!.perWindow).toBe(10);
-		estimator.nextStart(186_000);
-		expect(estimator.estimate!.perWindow).toBe(11);
-		// It stands once a quiet minute has passed: a 429 after that lowers from 11.
-		estimator.nextStart(247_000);
-		estimator.started(247_100);
-		estimator.rateLimited(247_100, 247_105, 248_105);
-		expect(estimator.estimate!.perWindow).toBeLessThan(11);
-		expect(estimator.estimate!.perWindow).toBeGreaterThanOrEqual(9);
-	});
-
-	it('a long quiet stretch lets the estimate rise', () => {
-		const estimator = new LimitEstimator();
-		sendThrough(estimator, 0, 10, 20);
-		estimator.started(200);
-		estimator.rateLimited(200, 210, 1000);
-		expect(estimator.estimate!.perWindow).toBe(10);
-		estimator.nextStart(30_000);
-		expect(estimator.estimate!.perWindow).toBe(10);
-		estimator.nextStart(61_000);
-		expect(estimator.estimate!.perWindow).toBe(11);
-	});
+	// The rise after a quiet minute (and its trial) is gone: probes find room again (test/unit/shared-quota.test.ts).
 });
 
 describe('the gate and the server allowance', () => {

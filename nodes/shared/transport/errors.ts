@@ -10,6 +10,7 @@
 import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import type { HoldReason } from './rate-limit-cost';
 import type { ParsedBody } from './response';
 import { flextellError } from './response';
 import { isIdempotent } from './retry-policy';
@@ -94,17 +95,17 @@ export function describeRetryAfterTooLong(
 }
 
 /** Why the shared gate holds requests (see rate-gate.ts). */
-const HOLD_REASONS = {
+const HOLD_REASONS: Record<HoldReason, string> = {
 	'rate-limited': 'Another request with the same credential got a 429 and Flextell asked to wait.',
 	allowance: "Flextell's rate-limit headers say the allowance for this credential is spent until then.",
 	'learned-limit': 'Earlier 429s showed how many requests Flextell allows per window, and this window is full.',
-} as const;
+};
 
 export function describeGateTooLong(
 	waitMs: number,
 	maxWaitSeconds: number,
 	request: RequestSummary,
-	reason: keyof typeof HOLD_REASONS = 'rate-limited',
+	reason: HoldReason = 'rate-limited',
 ): FailureReport {
 	const seconds = Math.ceil(waitMs / 1000);
 	return {

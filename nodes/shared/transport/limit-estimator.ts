@@ -1,58 +1,35 @@
 /**
- * Learns a rate limit that the server does not state (Flextell's API documentation names only
- * Retry-After) and spreads requests so that later windows are not exceeded: one 429 per run, not
- * one per window.
+ * This worker's budget when the server states no limit (Flextell's API documentation names only
+ * Retry-After): how many requests it sends per window, learned from 429s and found again by
+ * probes. The same rules on one page: docs/pacing.md.
  *
- * The model is "at most `perWindow` requests start in any `windowMs`" — a sliding window. A run
- * that keeps to it also keeps to a fixed window of that size, and to a token bucket that refills
- * `perWindow` tokens per `windowMs`, so one model serves the three common limiters.
+ * 1. Nothing is paced before the first 429 (a run that meets no limit costs one array push per
+ *    request).
+ * 2. A 429 teaches a BUDGET, never "the limit": the requests of the stretch that got through (a
+ *    stretch starts with the first request, after a minute without any, or when a 429's hold ends;
+ *    one answered after the 429 still counts), per the time from the stretch's start to the
+ *    reopening (Retry-After; without one, the first request through again), taken as the whole
+ *    seconds that fit the first time. Other clients may have spent part of the window: what this
+ *    worker got is its share. One 429 is not a verdict: a 429 with fewer than two of the stretch
+ *    through (a quiet worker met a window someone else spent), or late in a long slow stretch, teaches
+ *    nothing. A later 429 within the budget lowers it (to the rate that got through, or by a tenth).
+ * 3. Paced: at most the budget's requests count in any window (a request counts from its start
+ *    until a window after its answer: it reached the server somewhere in between), and no more in
+ *    flight at once than the rate needs (twice rate × time per answer, at least one), so that
+ *    another worker's 429 meets few of ours on their way.
+ * 4. Probe: held back by the budget, mid-window (a quarter of a window after its last answer, a
+ *    quarter before its next place: the window's requests, ours and the others', have gone), the
+ *    budget stops holding until a 429 or a window has passed; what got through in the window, when
+ *    more, is the budget. The first probe comes two windows after the reopening (the first paced
+ *    window shows the budget holds); after one that found room the next follows a window later (at
+ *    once when no 429 ended it), after one that found none two windows later. Nothing goes before
+ *    a Retry-After this worker received (the gate holds every request until then). What probing
+ *    costs: one 429 per probe that finds no room — alone at the limit, one every three windows
+ *    while the budget holds requests back.
  *
- * Learning: a stretch of requests starts with the first request (after a minute without any, or
- * when the gate reopens after a 429). When the first 429 of a stretch comes back, the requests of
- * the stretch that got through (k) and the moment the server lets us back in (R, from Retry-After;
- * without one, the start of the first request that gets through again) give the estimate: k
- * requests per (R − stretch start). Retry-After counts whole seconds, rounded up, and without it
- * the window ended somewhere after the last request that was limited: either way the first
- * estimate takes the window as the whole seconds that fit the range (a window is rarely a fraction
- * of a second; one that is shows up as a 429 despite pacing), and a later one, learned because
- * pacing failed, the range's end. For a fixed window that starts with the first request,
- * and for a sliding window, that is the limit itself; for a clock-aligned window or a token bucket
- * it can be too high, and the next 429 (from a stretch that was paced) gives a better one — a 429
- * despite pacing always lowers the rate. After a long stretch without a 429 the estimate rises by
- * a tenth, so a raised limit is found again; a rise that meets a 429 is taken back, and the next
- * rise waits twice as long.
- *
- * A stretch is read as one window only when it can be one: its 429 came in its first half. A long
- * stretch of a slow run (one held back by faults, say) that meets its first 429 late spans many
- * windows, and its average rate is far below the limit: learning from it would pace the run to
- * that average for good. Such a 429 teaches nothing but where the next stretch begins (a 429
- * despite pacing still lowers the rate by a tenth).
- *
- * Pacing counts a request in the window until a window has passed since its *answer* (still in
- * flight: it counts): it reached the server at some moment before its answer, so however long
- * n8n's request path took, no request can reach the server within a window of one it counts.
- *
- * Other clients (n8n's workers in queue mode, each a process with its own estimator) may spend the
- * same limit. What one learns in a window it shared is its share. Once an estimate has held for a
- * whole window, a 429 that comes while far fewer of this process's own requests were in the window
- * than the estimate allows (under three quarters; once other clients are known, any fewer) was not
- * caused by them: someone else spent the window. It is not read
- * as "the limit is lower": the estimate becomes what got through (the share this process had), and
- * from then on — other clients are known to be there — the estimate climbs back by half while the
- * learned limit holds requests and no 429 comes, so a worker whose neighbours go
- * quiet is back at the full rate within a few windows (the first climb after two quiet windows,
- * each next one a window after a climb that stood). A climb that meets a 429 stops at what got
- * through, and the next one waits twice as long (up to eight windows). So does a first 429 that
- * none of the stretch got through before, or no more than the process had on their way at once:
- * someone else had spent (most of) the window.
- *
- * While paced, no more requests are in flight at once than the learned rate needs (twice
- * the rate times the recent time per answer, at least one; a window's requests still go out in
- * half of it): when another client's 429 closes the window, only those can reach the server early.
- *
- * Nothing is paced before the first 429: a run that meets no limit costs one array push per
- * request. Not pure (it keeps what it learned), but it reads no clock: the time is a parameter of
- * every method.
+ * State: the budget (`estimate`), the answers a window back, the stretch, the round already
+ * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
+ * the time per answer. Not pure, but it reads no clock: the time is a parameter of every method.
  */
 
 export interface LimitEstimate {
@@ -62,83 +39,67 @@ export interface LimitEstimate {
 
 /** A minute without requests ends a stretch. */
 const STRETCH_GAP_MS = 60_000;
-/** Successes older than this are forgotten (and never counted). */
-const MEMORY_MS = 3600_000;
+/** Answers kept for pacing (a window's worth is needed; more is dropped). */
 const MAX_REMEMBERED = 20_000;
-/** The estimate rises after this many windows (and at least this long) without a 429. */
-const QUIET_WINDOWS = 10;
-const QUIET_MIN_MS = 60_000;
-/** A rise that met a 429 is taken back, and the next waits twice as long, up to this many times. */
-const MAX_QUIET_FACTOR = 64;
-/** With other clients about: a climb after two windows without a 429, by half, waiting up to this many windows after a failed one. */
-const CLIMB = 1.5;
-const FIRST_CLIMB_WINDOWS = 2;
-const MAX_CLIMB_WINDOWS = 8;
-/** Before other clients are known: a 429 with fewer own requests in the window than this share of the estimate is theirs. */
-const OTHERS_BELOW = 0.75;
-/**
- * While paced, in flight at once: this many times what the learned rate needs (rate × time per
- * answer), at least one — enough that a window's requests go out in half of it.
- */
+/** Windows from the reopening to the first probe, and from a probe that found no room to the next (one that found room: one window). */
+const PROBE_WINDOWS = 2;
+/** While paced, in flight at once: this many times rate × time per answer, at least one. */
 const IN_FLIGHT_HEADROOM = 2;
 /** Weight of the newest answer in the running time per answer. */
 const LATENCY_WEIGHT = 0.2;
 
 export class LimitEstimator {
-	/** Answer times of requests that were not rate-limited, oldest first (for pacing). */
-	private answers: number[] = [];
-	/** Start times of requests that got through, oldest first (for learning). */
-	private successes: number[] = [];
-	private stretchStart: number | undefined;
-	private lastStart = -Infinity;
-	/** Requests that started before this moment belong to a round that was already counted. */
-	private roundStart = -Infinity;
-	/** A 429 without Retry-After: the estimate is finished when the next request gets through. */
-	private pending: { count: number; from: number; firstLimitedAt: number; limitedAt: number; own: number | undefined } | undefined;
-	private lastRateLimited = -Infinity;
-	private lastRise = -Infinity;
-	/** The estimate before the last rise, while that rise is on trial. */
-	private beforeRise: LimitEstimate | undefined;
-	/** How many quiet periods the next rise waits for. */
-	private quietFactor = 1;
-	/** Other clients spend the same limit (a 429 came that this process's own requests did not cause). */
-	shared = false;
-	/** With other clients: windows the next climb waits for. */
-	private climbWindows = FIRST_CLIMB_WINDOWS;
-	/** When the estimate last changed (it has held once a window passed since without a 429). */
-	private estimateSince = -Infinity;
-	/** The last moment the learned limit held a request back. */
-	private lastHeld = -Infinity;
-	/** Requests this process had on their way when the last counted 429 came (itself included). */
-	private inFlightAtLimit = 1;
-	/** Running time per answer (ms), for the number of requests in flight the rate needs. */
-	private latencyMs: number | undefined;
+	// All of its state:
+	/** The budget (undefined: nothing learned yet, nothing paced). */
 	estimate: LimitEstimate | undefined;
+	/** Answer times of requests that were not rate-limited, oldest first (pacing counts them). */
+	private answers: number[] = [];
+	/** Where the current stretch began, the last start, and the requests of the stretch that got through. */
+	private stretch = { from: -Infinity, lastStart: -Infinity, through: 0 };
+	/** Requests that started before this moment belong to a 429 round already counted. */
+	private roundStart = -Infinity;
+	/** The stretch the budget was learned from: a request of it answered after the 429 adds to it. */
+	private learnedFrom = { from: Infinity, until: -Infinity };
+	/** A 429 without Retry-After: learned when the next request gets through. */
+	private pending: { through: number; from: number; firstLimitedAt: number; limitedAt: number } | undefined;
+	/** Probing: since when (undefined: not probing), and the earliest next probe. */
+	private probe: { since: number | undefined; at: number } = { since: undefined, at: Infinity };
+	/** Running time per answer (ms). */
+	private latencyMs: number | undefined;
 	/** Tells what was learned or changed, and when (the gate keeps these notes for the run's record). */
 	onNote: (at: number, text: string) => void = () => {};
 
+	/** Probing now (requests past the budget are allowed until the next 429). */
+	get probing(): boolean {
+		return this.probe.since !== undefined;
+	}
+
 	/**
-	 * The earliest moment a request may start (`now` when it may start now), with `inFlight`
-	 * requests on their way (each counts in the window). Infinity: the window is full of requests
-	 * still in flight, so the moment is known only once one of them is answered.
+	 * The earliest moment a request may start (`now`: at once), with `inFlight` requests on their
+	 * way. Infinity: only an answer in flight can free a place.
 	 */
 	nextStart(now: number, inFlight = 0): number {
 		const estimate = this.estimate;
 		if (!estimate) return now;
-		this.maybeRise(now);
 		const window = paddedWindow(estimate.windowMs);
-		let first = 0;
-		while (first < this.answers.length && this.answers[first] <= now - window) first++;
-		if (first > 0) this.answers.splice(0, first);
+		this.forget(now, window);
+		if (inFlight > 0 && inFlight >= this.inFlightCap(estimate)) return Infinity;
+		// A probe lasts until its 429, or a window: then what got through in the window is the budget.
+		if (this.probe.since !== undefined && now - this.probe.since >= window) this.endProbe(now, now - window, now);
+		if (this.probing) return now;
 		const counted = inFlight + this.answers.length;
-		// No more in flight than the rate needs (only an answer frees the next turn), so that
-		// another client's 429 meets few of ours on their way.
-		if (inFlight > 0 && inFlight >= this.inFlightCap(estimate)) return this.held(now, Infinity);
 		if (counted < estimate.perWindow) return now;
-		// This many have to leave the window before one more may start.
+		// Held back by the budget until `slot`. A probe tests whether the budget is still all there
+		// is, mid-cycle: a quarter of a window after its last answer (the window's requests, ours
+		// and the others', are gone) and a quarter before the budget's next place.
 		const leave = counted - estimate.perWindow + 1;
-		if (leave > this.answers.length) return this.held(now, Infinity);
-		return this.held(now, this.answers[leave - 1] + window);
+		const slot = leave > this.answers.length ? Infinity : this.answers[leave - 1] + window;
+		const probeAt = Math.max(this.probe.at, (this.answers[this.answers.length - 1] ?? now) + window / 4);
+		if (probeAt > slot - window / 4) return slot;
+		if (now < probeAt) return probeAt;
+		this.probe = { ...this.probe, since: now };
+		this.onNote(now, `probing past the budget of ${describe(estimate)}`);
+		return now;
 	}
 
 	/** The most requests in flight at once while paced: twice what the rate needs, at least one. */
@@ -147,38 +108,27 @@ export class LimitEstimator {
 		return Math.max(1, Math.ceil((IN_FLIGHT_HEADROOM * estimate.perWindow * this.latencyMs) / paddedWindow(estimate.windowMs)));
 	}
 
-	private held(now: number, until: number): number {
-		if (until > now) this.lastHeld = now;
-		return until;
-	}
-
-	private observe(startedAt: number, now: number): void {
-		const took = Math.max(0, now - startedAt);
-		this.latencyMs = this.latencyMs === undefined ? took : this.latencyMs + LATENCY_WEIGHT * (took - this.latencyMs);
-	}
-
-	/** A request starts now (call right after `nextStart` allowed it, with no await between). */
+	/** A request starts now (right after `nextStart` allowed it, with no await between). */
 	started(now: number): void {
-		if (this.stretchStart === undefined || now - this.lastStart > STRETCH_GAP_MS) this.stretchStart = now;
-		this.lastStart = now;
+		if (now - this.stretch.lastStart > STRETCH_GAP_MS) this.stretch = { from: now, lastStart: now, through: 0 };
+		this.stretch.lastStart = now;
 	}
 
-	/** The request that started at `startedAt` was answered at `now` (rate-limited answers: see `rateLimited`). */
+	/** The request that started at `startedAt` was answered at `now`, not rate-limited. */
 	answered(startedAt: number, now: number, succeeded: boolean): void {
 		this.observe(startedAt, now);
-		// Kept sorted (answers come nearly in order); the first window's answers pace the second.
 		insertSorted(this.answers, now);
 		if (this.answers.length > MAX_REMEMBERED) this.answers.splice(0, this.answers.length - MAX_REMEMBERED / 2);
 		if (!succeeded) return;
-		this.successes.push(startedAt);
-		if (this.successes.length > MAX_REMEMBERED) this.successes.splice(0, this.successes.length - MAX_REMEMBERED / 2);
+		if (startedAt >= this.stretch.from) this.stretch.through += 1;
+		else if (this.estimate && startedAt >= this.learnedFrom.from && startedAt < this.learnedFrom.until) this.estimate.perWindow += 1;
 		if (this.pending && startedAt >= this.roundStart) {
 			// The first request through after a 429 without Retry-After: the window had ended by
 			// then, and had not when the last limited request started.
-			const { count, from, firstLimitedAt, limitedAt, own } = this.pending;
-			this.learnOrLower(count, startedAt - from, startedAt - firstLimitedAt, limitedAt - from, own, now);
+			const { through, from, firstLimitedAt, limitedAt } = this.pending;
 			this.pending = undefined;
-			this.stretchStart = startedAt;
+			this.learn(through, startedAt - from, startedAt - firstLimitedAt, limitedAt - from, startedAt, now);
+			this.stretch = { from: startedAt, lastStart: startedAt, through: 1 };
 		}
 	}
 
@@ -187,154 +137,81 @@ export class LimitEstimator {
 	 * in again at `reopensAt` (undefined: it did not say). Returns whether this 429 taught
 	 * something (false for the other 429s of a round that was already counted).
 	 */
-	rateLimited(startedAt: number, now: number, reopensAt: number | undefined, inFlight = 0): boolean {
+	rateLimited(startedAt: number, now: number, reopensAt: number | undefined): boolean {
 		this.observe(startedAt, now);
 		if (startedAt < this.roundStart) return false;
-		this.inFlightAtLimit = inFlight + 1;
 		this.roundStart = now;
-		this.lastRateLimited = now;
-		const from = this.stretchStart ?? startedAt;
-		const memory = now - MEMORY_MS;
-		this.successes = this.successes.filter((t) => t >= memory);
-		const count = this.successes.filter((t) => t >= from && t < startedAt).length;
-		// This process's own requests that got through in the window before this one (once the
-		// estimate has held a window: before, a 429 says the estimate is wrong, not who spent it).
-		const estimate = this.estimate;
-		const held = estimate !== undefined && startedAt - this.estimateSince >= paddedWindow(estimate.windowMs);
-		// ... and only while it wanted more than the estimate (the learned limit held requests back in
-		// that window): a process that sends few has no share to be told about.
-		const wanted = held && startedAt - this.lastHeld <= paddedWindow(estimate.windowMs);
-		const own = wanted ? this.successes.filter((t) => t > startedAt - paddedWindow(estimate.windowMs) && t < startedAt).length : undefined;
+		const { from, through } = this.stretch;
+		const start = Number.isFinite(from) ? from : startedAt;
 		if (reopensAt === undefined) {
-			this.pending = { count, from, firstLimitedAt: this.pending?.firstLimitedAt ?? startedAt, limitedAt: startedAt, own };
+			this.pending = { through, from: start, firstLimitedAt: this.pending?.firstLimitedAt ?? startedAt, limitedAt: startedAt };
 			return true;
 		}
 		// Retry-After is whole seconds rounded up: the server let us back in during the second before.
-		this.learnOrLower(count, reopensAt - from, reopensAt - now, reopensAt - from - 1000, own, now);
-		this.stretchStart = reopensAt;
+		this.learn(through, reopensAt - start, reopensAt - now, reopensAt - start - 1000, reopensAt, now);
+		this.stretch = { from: reopensAt, lastStart: reopensAt, through: 0 };
 		return true;
 	}
 
 	/**
-	 * A rate-limited round is over: `count` requests of the stretch got through in `spanMs` (its
-	 * start to the reopening, known to be more than `aboveMs`), and the server held us back for
-	 * `waitMs` of it.
-	 *
-	 * - A 429 soon after a rise: the rise was too much. It is taken back, and the next one waits
-	 *   twice as long.
-	 * - A stretch is read as one window only when its 429 came in its first half (the wait is at
-	 *   least half of it, give or take the second Retry-After rounds to). A longer one may span
-	 *   many windows, and its average rate is not the limit: learning from it would pace the run to
-	 *   that average for good. Such a 429 teaches only where the next stretch begins, and, despite
-	 *   pacing, lowers the rate by a tenth. So does one that none of the stretch got through before
-	 *   (another process may have spent the allowance).
+	 * A 429 round is over: `through` requests of the stretch got through in `spanMs` (its start to
+	 * the reopening at `reopensAt`, known to be more than `aboveMs`), and the server held us back
+	 * for `waitMs` of it.
 	 */
-	private learnOrLower(count: number, spanMs: number, waitMs: number, aboveMs: number, own: number | undefined, now: number): void {
+	private learn(through: number, spanMs: number, waitMs: number, aboveMs: number, reopensAt: number, now: number): void {
 		const estimate = this.estimate;
-		// A rise on trial (one process: after a quiet minute) that got part of the way: the rise was too much.
-		const partOfRise = own !== undefined && !this.shared && this.beforeRise !== undefined && own >= this.beforeRise.perWindow;
-		// Alone, an estimate a little too high (a token bucket's burst read as its rate) also meets
-		// a 429 short of it; one that held a whole window is not off by a quarter: that is others.
-		const others = own !== undefined && estimate !== undefined && (this.shared ? own < estimate.perWindow : own < estimate.perWindow * OTHERS_BELOW);
-		if (estimate && own !== undefined && others && !partOfRise) {
-			// Fewer of our own requests than the estimate allows: someone else spent the window.
-			const climbing = this.beforeRise !== undefined;
-			this.shared = true;
-			this.beforeRise = undefined;
-			this.climbWindows = climbing ? Math.min(MAX_CLIMB_WINDOWS, this.climbWindows * 2) : FIRST_CLIMB_WINDOWS;
-			this.lastRise = now;
-			this.setEstimate({ perWindow: Math.max(1, own), windowMs: estimate.windowMs }, now);
-			this.onNote(
-				now,
-				`429 with ${own} of its own ${estimate.perWindow} allowed in the window: ${climbing ? 'the climb stops' : 'other clients spend the limit'} at ` +
-					`${describe(this.estimate!)} (not lowered as its own fault; climbs again after ${this.climbWindows} window${this.climbWindows === 1 ? '' : 's'} without a 429)`,
-			);
+		// The probe's 429: the server's window ended at the reopening (a second early, at most, as
+		// Retry-After rounds up); what got through since its start is the room there was.
+		if (estimate && this.probing) return this.endProbe(reopensAt, reopensAt - estimate.windowMs - 1000, now);
+		// One 429 is not a verdict: with fewer than two of the stretch through (a quiet worker: someone
+		// else spent the window), or late in a long stretch, there is no budget to learn.
+		if (through < 2 || spanMs > 2 * waitMs + 1000) {
+			if (estimate && through > 0) this.lower(now);
 			return;
 		}
-		if (this.beforeRise) {
-			this.setEstimate(this.beforeRise, now);
-			this.beforeRise = undefined;
-			if (this.shared) this.climbWindows = Math.min(MAX_CLIMB_WINDOWS, this.climbWindows * 2);
-			else this.quietFactor = Math.min(MAX_QUIET_FACTOR, this.quietFactor * 2);
-			this.onNote(now, `429 after a rise: back to ${describe(this.estimate!)}`);
-			return;
-		}
-		if (count === 0 || spanMs > 2 * waitMs + 1000) {
-			if (count === 0 && !this.shared) {
-				this.shared = true;
-				this.onNote(now, '429 before any request of its own got through: other clients spend the limit');
-			}
-			if (estimate) this.lower(now);
-			return;
-		}
-		// A first round in which no more requests got through than this process had on their way at
-		// once says little about the limit: others may have spent the window (a worker that started
-		// later than another). What it learns is taken as a share, and climbs back.
-		if (!estimate && !this.shared && count <= this.inFlightAtLimit) {
-			this.shared = true;
-			this.onNote(now, `${count} through before the first 429, with ${this.inFlightAtLimit} on their way: other clients likely spend the limit`);
-		}
-		// The first estimate takes the whole seconds in the range; one that pacing failed to keep
-		// (a token bucket refilling slower than its burst suggested, say) takes the range's end.
-		this.learn(count, estimate ? spanMs : wholeSecondsWithin(aboveMs, spanMs), now);
+		const next = { perWindow: through, windowMs: estimate ? spanMs : wholeSecondsWithin(aboveMs, spanMs) };
+		if (next.windowMs <= 0) return;
+		// A 429 within the budget: the budget must fall.
+		if (estimate && rate(next) >= rate(estimate)) return this.lower(now);
+		this.estimate = next;
+		this.learnedFrom = { from: reopensAt - spanMs, until: this.roundStart };
+		this.probe = { since: undefined, at: reopensAt + PROBE_WINDOWS * paddedWindow(next.windowMs) };
+		this.onNote(now, `budget ${describe(next)} from a 429${estimate ? ` (was ${describe(estimate)})` : ''}`);
 	}
 
-	private learn(count: number, windowMs: number, now: number): void {
-		if (windowMs <= 0) return;
-		const next = { perWindow: count, windowMs };
-		const previous = this.estimate;
-		// A 429 despite pacing: the new rate must be lower than the one that was too high.
-		if (previous && rate(next) >= rate(previous)) {
-			this.lower(now);
-			return;
-		}
-		this.setEstimate(next, now);
-		this.onNote(now, `learned ${describe(next)} from a 429${previous ? ` (was ${describe(previous)})` : ''}`);
+	/**
+	 * A probe ends (its 429 at `from`, or a window without one): the answers since `windowFrom`, when
+	 * more than the budget, are the budget. After one that found a quarter more or less, the next
+	 * probe comes a window later (at once when no 429 ended it); after one that found less, two.
+	 */
+	private endProbe(from: number, windowFrom: number, now: number): void {
+		const estimate = this.estimate!;
+		const before = estimate.perWindow;
+		const through = this.answers.filter((at) => at >= windowFrom).length;
+		estimate.perWindow = Math.max(before, through);
+		const found = estimate.perWindow > 1.25 * before;
+		const windows = found ? (from === now ? 0 : 1) : PROBE_WINDOWS;
+		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs) };
+		this.onNote(now, `probe: ${through} through in the window, budget ${describe(estimate)}; next probe in ${windows} window${windows === 1 ? '' : 's'}`);
 	}
 
 	/** A tenth fewer requests per window (or, at one per window, a tenth longer window). */
 	private lower(now: number): void {
 		const previous = this.estimate!;
 		const perWindow = Math.max(1, Math.floor(previous.perWindow * 0.9));
-		this.setEstimate({ perWindow, windowMs: perWindow === previous.perWindow ? Math.ceil(previous.windowMs * 1.1) : previous.windowMs }, now);
-		this.onNote(now, `429 despite pacing: lowered to ${describe(this.estimate!)}`);
+		this.estimate = { perWindow, windowMs: perWindow === previous.perWindow ? Math.ceil(previous.windowMs * 1.1) : previous.windowMs };
+		this.onNote(now, `429 within the budget: lowered to ${describe(this.estimate)}`);
 	}
 
-	private setEstimate(next: LimitEstimate, now: number): void {
-		this.estimate = next;
-		this.estimateSince = now;
+	private forget(now: number, window: number): void {
+		let first = 0;
+		while (first < this.answers.length && this.answers[first] <= now - window) first++;
+		if (first > 0) this.answers.splice(0, first);
 	}
 
-	private maybeRise(now: number): void {
-		const estimate = this.estimate!;
-		if (this.shared) return this.maybeClimb(now, estimate);
-		const quietMs = Math.max(QUIET_MIN_MS, QUIET_WINDOWS * estimate.windowMs);
-		// A rise on trial that met no 429 for a quiet period stands.
-		if (this.beforeRise && now - this.lastRise >= quietMs) this.beforeRise = undefined;
-		if (now - Math.max(this.lastRateLimited, this.lastRise) < quietMs * this.quietFactor) return;
-		this.lastRise = now;
-		this.beforeRise = { ...estimate };
-		estimate.perWindow += Math.max(1, Math.floor(estimate.perWindow / 10));
-		this.onNote(now, `rose to ${describe(estimate)} after ${Math.round((quietMs * this.quietFactor) / 1000)} s without a 429`);
-	}
-
-	/**
-	 * Other clients spend the same limit: after `climbWindows` windows without a 429 in which the
-	 * learned limit held requests back (this process wanted more), the estimate climbs by half.
-	 */
-	private maybeClimb(now: number, estimate: LimitEstimate): void {
-		const window = paddedWindow(estimate.windowMs);
-		// A climb that met no 429 for a window stands, and the next may follow after one window.
-		if (this.beforeRise && now - this.lastRise >= window) {
-			this.beforeRise = undefined;
-			this.climbWindows = 1;
-		}
-		if (now - Math.max(this.lastRateLimited, this.lastRise, this.estimateSince) < window * this.climbWindows) return;
-		if (now - this.lastHeld > window) return;
-		this.lastRise = now;
-		this.beforeRise = this.beforeRise ?? { ...estimate };
-		estimate.perWindow = Math.max(estimate.perWindow + 1, Math.floor(estimate.perWindow * CLIMB));
-		this.onNote(now, `no 429 for ${this.climbWindows} window${this.climbWindows === 1 ? '' : 's'} while held: climbed to ${describe(estimate)}`);
+	private observe(startedAt: number, now: number): void {
+		const took = Math.max(0, now - startedAt);
+		this.latencyMs = this.latencyMs === undefined ? took : this.latencyMs + LATENCY_WEIGHT * (took - this.latencyMs);
 	}
 }
 
@@ -361,9 +238,7 @@ function rate(estimate: LimitEstimate): number {
 	return estimate.perWindow / estimate.windowMs;
 }
 
-/**
- * The window paced to, a little longer than the one learned: clocks and timers are not exact.
- */
+/** The window paced to, a little longer than the one learned: clocks and timers are not exact. */
 export function paddedWindow(windowMs: number): number {
 	return Math.ceil(windowMs * 1.02) + 20;
 }

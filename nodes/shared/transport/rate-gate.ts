@@ -32,7 +32,7 @@
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import type { Allowance } from './rate-limit-headers';
-import type { GateNote, HeldSpan } from './rate-limit-cost';
+import type { GateNote, HeldSpan, HoldReason } from './rate-limit-cost';
 import { LimitEstimator } from './limit-estimator';
 
 /**
@@ -58,13 +58,11 @@ export interface GateTicket {
 /** How passing the gate ended: a ticket to send, a hold longer than allowed, or a cancellation. */
 export type GatePass =
 	| { kind: 'turn'; ticket: GateTicket; turn: GateTurn; waitedMs: number; held: HeldSpan[] }
-	| { kind: 'too-long'; delayMs: number; reason: GateHoldReason }
+	| { kind: 'too-long'; delayMs: number; reason: HoldReason }
 	/** Waiting `delayMs` (or for another request's probe) would end past the caller's deadline. */
 	| { kind: 'past-deadline'; delayMs: number; probing: boolean }
 	| { kind: 'cancelled' };
 
-/** What holds a request: a 429's hold, the server's spent allowance, or the learned limit. */
-export type GateHoldReason = 'rate-limited' | 'allowance' | 'learned-limit';
 
 /** The server's allowance as the gate keeps it. */
 interface KnownAllowance {
@@ -209,7 +207,7 @@ export class RateGate {
 	 * How long a request must wait now, and why (0: it may start; Infinity: until a request in
 	 * flight is answered, as only its answer can free a place).
 	 */
-	holdOf(now: number = this.clock.now()): { delayMs: number; reason: GateHoldReason } {
+	holdOf(now: number = this.clock.now()): { delayMs: number; reason: HoldReason } {
 		const held = this.delay(now);
 		if (held > 0) return { delayMs: held, reason: 'rate-limited' };
 		const spent = this.allowanceDelay(now);
@@ -340,14 +338,14 @@ export class RateGate {
 			this.placesTaken(now, ticket.leftAtStart);
 		}
 		if (retryAfterMs === undefined) {
-			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined, this.inFlight);
+			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined);
 			return this.backOff(now, wait);
 		}
 		this.hold(now + retryAfterMs);
 		// With headers, the window after the hold starts as after a reset: one request finds out
 		// what is left before the others follow (else every worker's requests would rush in at once).
 		this.allowance = headersSpoke ? { remaining: 0, resetAt: this.notBefore, seenAt: this.starts, uncounted: 0 } : undefined;
-		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore, this.inFlight);
+		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore);
 		return this.notBefore;
 	}
 
@@ -364,7 +362,7 @@ export class RateGate {
 			const now = this.clock.now();
 			const { delayMs, reason } = this.holdOf(now);
 			let waited: boolean;
-			let by: GateHoldReason = reason;
+			let by: HoldReason = reason;
 			if (delayMs === Infinity) {
 				// Only an answer in flight can free a place: wait for one.
 				if (now + ANSWER_MARGIN_MS > deadline) return { kind: 'past-deadline', delayMs: ANSWER_MARGIN_MS, probing: false };

@@ -10,8 +10,12 @@
  * notes, read from the gates the run went through).
  */
 
-/** Why a request was held: a 429 (Retry-After or backoff), the server's allowance, the learned limit. */
-type HeldBy = 'rate-limited' | 'allowance' | 'learned-limit';
+/**
+ * Why a request was held: a 429 (Retry-After or backoff), the server's spent allowance (rate-limit
+ * headers), or the learned budget. The one definition: the gate, this cost and the errors use it.
+ */
+export type HoldReason = 'rate-limited' | 'allowance' | 'learned-limit';
+type HeldBy = HoldReason;
 
 /** Part of one hold, for one reason. */
 export interface HeldSpan {
