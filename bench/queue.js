@@ -59,6 +59,8 @@ const CONCURRENCY = [1, 4];
 const CONTRAST = { headers: 'x', windowSeconds: 10, limit: 40, skews: [150], concurrency: [1, 4] };
 /** The issue's goal without headers: wall ≤ this × the fixed-window least. */
 const GOAL = 1.2;
+/** …and with rate-limit headers: wall ≤ this × the least. */
+const HEADERS_GOAL = 1.1;
 const LAYOUT = 3;
 
 /** What bounds the figures: written from the measured runs (the tables above it in the page). */
@@ -345,7 +347,8 @@ function renderSet(set) {
 	L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 	for (const r of set.runs) {
 		const ratio = r.wallS / r.leastS;
-		const over = r.headers === 'none' && ratio > GOAL ? ' **>1.20**' : '';
+		const goal = r.headers === 'none' ? GOAL : HEADERS_GOAL;
+		const over = ratio > goal ? ` **>${goal.toFixed(2)}**` : '';
 		L.push(
 			`| ${r.nth} | ${r.headers === 'none' ? 'none' : 'X-RateLimit'} | ${r.limit} per ${r.windowSeconds} s | ${r.concurrency} | ${r.skewMs} ms (${f(r.skewMeasuredMs, 0)} ms) | ${f(r.wallS, 1)} | ${r.leastS} | ${f(ratio)}${over} | ` +
 				`${r.r429PerWorker.replace(/worker-/g, 'w')} | ${r.ownEarly} (${r.inFlight}) / ${r.othersEarly} (${r.maxOtherEarlyPerHold}) | ${r.requestsPerWorker.replace(/worker-/g, 'w')} | ${r.failed}${r.error ? ` (${r.error})` : ''} | ${r.loadStart.split(' ')[0]} → ${r.loadEnd.split(' ')[0]} |`,
@@ -392,7 +395,7 @@ function renderQueue(q, bounds = BOUNDS) {
 	L.push('API documentation names only Retry-After). **The fixed-window least** is the shortest wall time (first API request to');
 	L.push('last) the limit allows: N requests at L per window of W s fill ceil(N ÷ L) windows; all of a window\'s places can go at');
 	L.push('its start, so the last window opens (ceil(N ÷ L) − 1) × W after the first request. Here: 30 per 5 s → 15 s, 40 per');
-	L.push(`10 s → 20 s, 60 per 20 s → 20 s. The goal without headers (issue 23): wall ≤ ${GOAL.toFixed(2)} × the least.`);
+	L.push(`10 s → 20 s, 60 per 20 s → 20 s. The goals (issue 23): wall ≤ ${GOAL.toFixed(2)} × the least without headers, ≤ ${HEADERS_GOAL.toFixed(2)} × with them.`);
 	L.push('');
 	L.push('Every request carries its execution\'s id, so the sandbox\'s log tells the workers apart. "Before a Retry-After":');
 	L.push('**own** — a request of a worker before the moment a 429 this worker got had named (the 429s\' moments replayed from');
@@ -454,7 +457,8 @@ async function runAlone(o) {
 		const git = (/** @type {string[]} */ a) => require('node:child_process').spawnSync('git', a, { cwd: n8n.ROOT, encoding: 'utf8' }).stdout.trim();
 		const label = String(args['queue-label'] ?? 'latest');
 		const code = String(args['queue-code'] ?? `${git(['rev-parse', '--abbrev-ref', 'HEAD'])} ${git(['rev-parse', '--short', 'HEAD'])}`);
-		const set = { label, code, command: o.command, startupS: q.startupS, runs: q.runs };
+		const command = `npm run bench -- ${process.argv.slice(2).map((a) => (/[\s()]/.test(a) ? `"${a}"` : a)).join(' ')}`;
+		const set = { label, code, command, startupS: q.startupS, runs: q.runs };
 		const earlier = json && fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : undefined;
 		const merged = merge(earlier, set);
 		const section = renderQueue(merged);
