@@ -568,6 +568,8 @@ function assemble(main, data, before, out) {
 	const kept = [
 		ran('cache') ? '' : sectionBetween(before, '<!-- cache workload: start', '<!-- cache workload: end -->'),
 		ran('pacing') ? '' : sectionBetween(before, '<!-- pacing:start -->', '<!-- pacing:end -->'),
+		// The pacing grid: written by `npm run simulate -- --write` (bench/simulate.js), carried over here.
+		sectionBetween(before, '## Simulator: the pacing grid', '<!-- simulate:end -->'),
 	];
 	return [main, ...kept, out ? queueBench.sectionOf(out) : '', out ? agentBench.sectionOf(out) : ''].filter(Boolean).join('\n\n');
 }

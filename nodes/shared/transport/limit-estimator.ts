@@ -187,6 +187,9 @@ export class LimitEstimator {
 	private endProbe(from: number, windowFrom: number, now: number): void {
 		const estimate = this.estimate!;
 		const before = estimate.perWindow;
+		// Within both the server's window (from `windowFrom`) and a window back from now: a sliding
+		// limiter's reopening is its oldest place's end, a fixed one's may have just begun.
+		this.forget(now, paddedWindow(estimate.windowMs));
 		const through = this.answers.filter((at) => at >= windowFrom).length;
 		estimate.perWindow = Math.max(before, through);
 		const found = estimate.perWindow > 1.25 * before;

@@ -10,8 +10,11 @@
  * - when the server's rate-limit headers say the allowance is spent (rate-limit-headers.ts):
  *   until their reset. The server's `remaining` is trusted over local counts (other processes may
  *   share the allowance); requests in flight count as spent until their answer says otherwise;
- * - when a limit learned from earlier 429s would be exceeded (limit-estimator.ts) — but never
- *   while the server's headers say places are left: the headers are the truth.
+ * - when this worker's budget, learned from earlier 429s, is spent for the window (limit-estimator.ts:
+ *   a budget, not the limit; probes find room others left) — but never while the server's headers
+ *   say places are left: the headers are the truth.
+ *
+ * The rules on one page: docs/pacing.md. The gate's state is listed at the top of the class.
  *
  * Other clients (n8n's workers in queue mode) may spend the same allowance. When the server's count
  * falls by more between two answers than this process sent, the difference is theirs; when a 429
@@ -23,7 +26,7 @@
  * Deciding and recording a start happen with no await in between, so no two requests can both
  * take the last place, and no request starts before the allowed moment, at any concurrency.
  *
- * A request held by something an answer in flight may change (a spent allowance, the learned limit,
+ * A request held by something an answer in flight may change (a spent allowance, the budget,
  * another request's probe) is woken when a request settles, and looks again.
  *
  * A `RateGate` is a plain object (tests build their own, with their own clock); `rateGates`
