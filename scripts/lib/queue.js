@@ -18,6 +18,29 @@ const services = require('./services');
 const QUEUE_VERSION = '2.40.7';
 
 /**
+ * Every instance's name (main, worker-1, …) is in this environment variable, so that a workflow can
+ * tell which worker runs it (`$env`, with `N8N_BLOCK_ENV_ACCESS_IN_NODE=false`): skewNode() below.
+ */
+const INSTANCE_ENV = 'FLEXTELL_QUEUE_INSTANCE';
+
+/**
+ * A Wait node for right after a webhook: it waits `body.skewMs[<this worker's name>]` ms (none when
+ * absent), so that one worker's executions start later than the other's while both keep running
+ * (n8n's Wait node sleeps in the process below 65 s). The cluster must run with
+ * `extraEnv: { N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false' }`.
+ * @param {string} id a node id
+ */
+function skewNode(id) {
+	return {
+		id,
+		name: 'Skew',
+		type: 'n8n-nodes-base.wait',
+		typeVersion: 1.1,
+		parameters: { resume: 'timeInterval', amount: `={{ Number(($json.body.skewMs || {})[$env.${INSTANCE_ENV}] || 0) / 1000 }}`, unit: 'seconds' },
+	};
+}
+
+/**
  * @typedef {{ node: string, n8nBin: string, dir: string }} Install
  * @typedef {Awaited<ReturnType<typeof n8n.startN8nProcess>>} Running
  * @typedef {{ name: string, env: Record<string,string>, logFile: string, running?: Running,
@@ -106,7 +129,7 @@ async function startQueueCluster(o) {
 				certPath: o.certPath,
 				brokerPort: await freePort(),
 				port: Number(extra.N8N_PORT ?? (await freePort())),
-				extra: { ...shared, ...extra },
+				extra: { ...shared, [INSTANCE_ENV]: name, ...extra },
 			});
 		};
 		const mainPort = o.mainPort ?? (await freePort());
@@ -341,4 +364,4 @@ function psqlRows(pgBin, pg, sqlText) {
 	return JSON.parse(r.stdout || '[]');
 }
 
-module.exports = { startQueueCluster, jsonLines, QUEUE_VERSION };
+module.exports = { startQueueCluster, jsonLines, skewNode, INSTANCE_ENV, QUEUE_VERSION };

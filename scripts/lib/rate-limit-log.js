@@ -95,4 +95,76 @@ function describeHolds(holds, t0) {
 	});
 }
 
-module.exports = { EXECUTION_HEADER, readRun, afterFirstHold, workerByExecution, describeHolds };
+/**
+ * The fixed-window least: the shortest wall time (first request to last) in which `n` requests can
+ * pass a fixed window of `limit` per `windowSeconds` that starts at the first request (the
+ * sandbox's default limiter, sandbox/rate-limit.js): all of a window's places are taken at its
+ * start, so the last of the ceil(n ÷ limit) windows opens (ceil(n ÷ limit) − 1) windows after the
+ * first request. Fewer requests than the limit: 0 (every request at once).
+ * @param {number} n @param {number} limit @param {number} windowSeconds
+ */
+function fixedWindowLeastS(n, limit, windowSeconds) {
+	return Math.max(0, Math.ceil(n / limit) - 1) * windowSeconds;
+}
+
+/**
+ * Replays the sandbox's fixed window (one token, Retry-After in whole seconds) over a run's API
+ * requests in arrival order: the moment each 429 named (its arrival plus its Retry-After), and how
+ * many answers the replay could not reproduce (0 when the log is the limiter's own story).
+ * @param {LoggedRequest[]} api @param {{ limit: number, windowSeconds: number }} rule
+ */
+function fixedWindowMoments(api, rule) {
+	const windowMs = rule.windowSeconds * 1000;
+	let start = -Infinity;
+	let count = 0;
+	let mismatches = 0;
+	/** @type {Map<LoggedRequest, number>} */
+	const moments = new Map();
+	for (const r of api) {
+		if (r.status === null) continue;
+		if (r.time >= start + windowMs) {
+			start = r.time;
+			count = 0;
+		}
+		count++;
+		if (count > rule.limit !== (r.status === 429)) mismatches++;
+		if (r.status === 429) moments.set(r, r.time + Math.max(1, Math.ceil((start + windowMs - r.time) / 1000)) * 1000);
+	}
+	return { moments, mismatches };
+}
+
+/**
+ * Requests sent before a Retry-After, by whose it was. A worker's request counts against its OWN
+ * Retry-After when it arrived before the moment a 429 this worker got had named, and more than
+ * `inFlightMs` after that 429 arrived (sooner, it was on its way before the 429 was answered: a
+ * worker with several requests at once cannot call those back; they are counted as "in flight").
+ * Any other early request (the sandbox's flag: before the moment the token's last 429 named) came
+ * before ANOTHER worker's Retry-After, which this worker never saw.
+ * @param {LoggedRequest[]} api @param {(r: LoggedRequest) => string} workerOf
+ * @param {Map<LoggedRequest, number>} moments from fixedWindowMoments
+ * @param {number} [inFlightMs]
+ */
+function earlyByWhose(api, workerOf, moments, inFlightMs = IN_FLIGHT_MS) {
+	/** @type {Record<string, { own: number, inFlight: number, others: number }>} */
+	const byWorker = {};
+	/** @type {Record<string, { at: number, moment: number }>} the latest 429 each worker got */
+	const given = {};
+	for (const r of api) {
+		const w = workerOf(r);
+		const mine = (byWorker[w] ??= { own: 0, inFlight: 0, others: 0 });
+		const g = given[w];
+		if (g && r.time < g.moment) {
+			if (r.time - g.at > inFlightMs) mine.own++;
+			else if (r.status === 429 || r.early) mine.inFlight++;
+		} else if (r.early) mine.others++;
+		const m = moments.get(r);
+		if (m !== undefined) given[w] = { at: r.time, moment: g && g.moment > r.time ? Math.max(g.moment, m) : m };
+	}
+	const sum = (/** @type {'own'|'inFlight'|'others'} */ k) => Object.values(byWorker).reduce((s, x) => s + x[k], 0);
+	return { byWorker, own: sum('own'), inFlight: sum('inFlight'), others: sum('others') };
+}
+
+/** A request this soon after its own worker's 429 was already on its way (see earlyByWhose). */
+const IN_FLIGHT_MS = 50;
+
+module.exports = { EXECUTION_HEADER, IN_FLIGHT_MS, readRun, afterFirstHold, workerByExecution, describeHolds, fixedWindowLeastS, fixedWindowMoments, earlyByWhose };

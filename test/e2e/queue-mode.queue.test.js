@@ -12,7 +12,7 @@ const n8n = require('../../scripts/lib/n8n');
 const { startQueueCluster, QUEUE_VERSION } = require('../../scripts/lib/queue');
 const { apiRequests, openSandbox } = require('../../scripts/lib/sandbox');
 const { waitFor } = require('../../scripts/lib/processes');
-const { afterFirstHold, describeHolds, readRun, workerByExecution } = require('../../scripts/lib/rate-limit-log');
+const { afterFirstHold, describeHolds, earlyByWhose, fixedWindowLeastS, fixedWindowMoments, readRun, workerByExecution } = require('../../scripts/lib/rate-limit-log');
 const { CRED, WF } = require('./queue-workflows');
 
 const VERSION = process.env.FLEXTELL_N8N_VERSION || QUEUE_VERSION;
@@ -76,6 +76,10 @@ beforeAll(async () => {
 		certPath: sb.certPath,
 		packDir: process.env.FLEXTELL_E2E_PACK_DIR || undefined,
 		workers: 2,
+		// two executions at once per worker: four started at once split two and two
+		concurrency: 2,
+		// the Skew node reads which worker runs it ($env)
+		extraEnv: { N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false' },
 		credentials: Object.entries(CRED).map(([k, c]) => n8n.credentialRecord({ ...c, sandbox: sb, tokens: tokens[k] })),
 		workflowsDir: wfDir,
 		activate: Object.values(WF).map((w) => w.id),
@@ -322,5 +326,55 @@ describe(`n8n ${VERSION} in queue mode (main + 2 workers, PostgreSQL, Redis) + F
 			}
 			time(`bulk run, ${label}`, t0);
 		}, 300_000);
+	}
+	/**
+	 * The bound in the shape users meet (issue 23): no rate-limit headers (as Flextell's API
+	 * documentation), a fixed window of 40 per 10 s, 4 executions × 30 GETs, worker-2's executions
+	 * starting 150 ms after worker-1's, and the workers kept running from the first run to the
+	 * second (what a gate learned in the first paces the second). The fixed-window least for 120
+	 * requests is 20 s (3 windows; the last opens 2 windows after the first request).
+	 */
+	const PACE = { limit: 40, windowSeconds: 10, parts: [30, 30, 30, 30], skewMs: 150 };
+	for (const nth of [1, 2]) {
+		test(`the shape users meet (no headers, ${PACE.limit} per ${PACE.windowSeconds} s, worker-2 ${PACE.skewMs} ms later, workers kept running), run ${nth} of 2: wall ≤ 1.20 × the fixed-window least, 0 requests before a worker's own Retry-After, 0 failed items`, async () => {
+			const t0 = Date.now();
+			const total = PACE.parts.reduce((s, n) => s + n, 0);
+			const ids = sb.seed('contacts', total).map((/** @type {any} */ r) => r.id);
+			sb.configure({ rateLimit: { limit: PACE.limit, windowSeconds: PACE.windowSeconds, retryAfter: 'seconds', suspendAfter: 1e9, headers: 'none' } });
+			const from = performance.timeOrigin + performance.now();
+			const known = new Set(ended(WF.pace.id).map((e) => e.id));
+			try {
+				let at = 0;
+				const slices = PACE.parts.map((n) => ids.slice(at, (at += n)));
+				const answers = await Promise.all(slices.map((part) => callWebhook('flextell-queue-pace', { items: part.map((/** @type {string} */ id) => ({ id })), skewMs: { 'worker-2': PACE.skewMs } })));
+				for (const a of answers) if (a.status !== 200) throw new Error(`pace webhook answered ${a.status}: ${a.text.slice(0, 2000)}`);
+				expect(answers.flatMap((a) => a.json).map((i) => i.id).sort()).toEqual([...ids].sort()); // 0 failed items
+				const runs = ended(WF.pace.id).filter((e) => !known.has(e.id));
+				expect(runs).toHaveLength(PACE.parts.length);
+				// two executions on each worker (each runs at most two at once)
+				expect(runs.map((e) => e.workers[0]).sort()).toEqual(['worker-1', 'worker-1', 'worker-2', 'worker-2']);
+
+				const api = apiRequests(sb).filter((r) => r.time >= from && r.path.startsWith(`${LIST_PATH}/`));
+				const workerOf = workerByExecution(cluster.whoRan());
+				const read = readRun(api, workerOf);
+				expect(read.byWorker['?']).toBeUndefined();
+				const { moments, mismatches } = fixedWindowMoments(api, PACE);
+				expect(mismatches).toBe(0); // the replay of the fixed window tells the same story as the log
+				const early = earlyByWhose(api, workerOf, moments);
+				const leastS = fixedWindowLeastS(total, PACE.limit, PACE.windowSeconds);
+				const first = (/** @type {string} */ w) => api.find((r) => workerOf(r) === w)?.time ?? NaN;
+				figures.push(
+					`pace run ${nth}: ${read.requests} requests, wall ${read.wallS.toFixed(1)} s, least ${leastS} s, ÷ least ${(read.wallS / leastS).toFixed(2)}; ` +
+						`429s ${Object.entries(read.byWorker).map(([w, x]) => `${w} ${x.r429}`).join(', ')}; before a Retry-After: own ${early.own} (in flight ${early.inFlight}), ` +
+						`another worker's ${early.others} (most per other worker per hold ${read.maxOtherEarlyPerHold}); worker-2 first request ${(first('worker-2') - first('worker-1')).toFixed(0)} ms after worker-1's; ` +
+						`holds ${describeHolds(read.holds, api[0].time).join('; ') || '–'}; load ${require('node:os').loadavg()[0].toFixed(2)}`,
+				);
+				expect(read.wallS).toBeLessThanOrEqual(1.2 * leastS);
+				expect(early.own).toBe(0);
+			} finally {
+				sb.configure({ rateLimit: null });
+			}
+			time(`pace run ${nth} (no headers, ${PACE.limit} per ${PACE.windowSeconds} s, skew ${PACE.skewMs} ms)`, t0);
+		}, 180_000);
 	}
 });
