@@ -191,9 +191,14 @@ async function runExample(base, headers, example, o = {}) {
 	const executionId = String(started.executionId);
 	const deadline = Date.now() + (o.timeoutMs ?? 180_000);
 	let exec;
+	let emptyReads = 0;
 	for (;;) {
 		exec = await rest(base, headers, 'GET', `/rest/executions/${executionId}`);
-		if (exec && !['new', 'running', 'waiting'].includes(exec.status) && (exec.finished || exec.stoppedAt)) break;
+		const ended = exec && !['new', 'running', 'waiting'].includes(exec.status) && (exec.finished || exec.stoppedAt);
+		// n8n 1.123.81 can answer an ended execution before its run data is stored (its log: "Found
+		// successful execution where data is empty stringified array"): read it again, for up to ≈ 6 s
+		const noData = !exec?.data || exec.data === '[]';
+		if (ended && (!noData || ++emptyReads > 20)) break;
 		if (Date.now() > deadline) throw new Error(`execution ${executionId} of ${example.file} still ${exec?.status} after ${o.timeoutMs ?? 180_000} ms`);
 		await sleep(300);
 	}

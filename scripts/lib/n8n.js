@@ -53,6 +53,11 @@ function n8nEnv(o) {
 		GENERIC_TIMEZONE: 'UTC',
 		...(o.extra ?? {}),
 	};
+	// n8n 2.x makes `<temp folder>/n8nDataTableUploads` at start and leaves it there (a fresh
+	// machine's CI run from an empty temp folder found it): n8n's temp files go under its user folder.
+	const tmp = path.join(o.userFolder, 'tmp');
+	fs.mkdirSync(tmp, { recursive: true });
+	env.TMPDIR = tmp;
 	// The sandbox's self-signed certificate is trusted the normal way, never by disabling checks.
 	if (o.certPath) env.NODE_EXTRA_CA_CERTS = o.certPath;
 	delete env.NODE_TLS_REJECT_UNAUTHORIZED;
