@@ -32,7 +32,15 @@ import { CREDENTIAL_TYPE, credentialData } from '../../scripts/lib/credential';
 export const NODE_TYPE = 'n8n-nodes-flextell.flextell';
 export { CREDENTIAL_TYPE };
 
-const nodeTypeInstances: Record<string, INodeType> = { [NODE_TYPE]: new Flextell() };
+/** The tool variant as n8n makes it for an AI Agent: the node with `Tool` after its name. */
+export const TOOL_TYPE = 'n8n-nodes-flextell.flextellTool';
+function toolVariant(): INodeType {
+	const node = new Flextell();
+	node.description = { ...node.description, name: `${node.description.name}Tool`, inputs: [], outputs: ['ai_tool'] } as typeof node.description;
+	return node;
+}
+
+const nodeTypeInstances: Record<string, INodeType> = { [NODE_TYPE]: new Flextell(), [TOOL_TYPE]: toolVariant() };
 
 export const nodeTypes: INodeTypes = {
 	getByName: (name) => nodeTypeInstances[name],

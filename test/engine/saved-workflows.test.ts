@@ -26,7 +26,7 @@ import { createRunExecutionData, NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { Flextell } from '../../nodes/Flextell/Flextell.node';
 import { FlextellTrigger } from '../../nodes/FlextellTrigger/FlextellTrigger.node';
-import { executionAdditionalData, NODE_TYPE, nodeTypes, registerNodeType, runNode } from './harness';
+import { executionAdditionalData, NODE_TYPE, nodeTypes, registerNodeType, runNode, TOOL_TYPE } from './harness';
 import { makePoller, TRIGGER_TYPE } from './poll-harness';
 import type { Sandbox } from './sandbox-fixture';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
@@ -35,7 +35,6 @@ jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virt
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'saved-workflows');
 const WRITE = process.env.FLEXTELL_SAVED_WORKFLOWS === 'write';
-const TOOL_TYPE = 'n8n-nodes-flextell.flextellTool';
 const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
 const CREDENTIAL_ID = 'flextellSandbox1';
 
@@ -58,10 +57,6 @@ const manualTrigger: INodeType = {
 } as INodeType;
 registerNodeType(MANUAL_TRIGGER, manualTrigger);
 
-/** The tool variant as n8n makes it for an AI Agent: the node with `Tool` after its name. */
-const tool = new Flextell();
-tool.description = { ...tool.description, name: 'flextellTool', inputs: [], outputs: ['ai_tool'] } as typeof tool.description;
-registerNodeType(TOOL_TYPE, tool);
 
 interface Given {
 	pagination?: 'cursor' | 'page' | 'link';
@@ -259,7 +254,7 @@ describe('saved workflows give what they gave when saved', () => {
 describe('the saved workflows hold what n8n saves', () => {
 	it.each([
 		[NODE_TYPE, new Flextell()],
-		[TOOL_TYPE, tool],
+		[TOOL_TYPE, nodeTypes.getByName(TOOL_TYPE) as INodeType],
 		[TRIGGER_TYPE, nodeTypes.getByName(TRIGGER_TYPE) as INodeType],
 	])('%s: the parameters as n8n stores them (n8n-workflow drops nothing and adds no default)', (typeName, type) => {
 		let checked = 0;

@@ -4,24 +4,15 @@
  * the real sandbox limiter and the real request path; the sandbox's log says whether anything was
  * sent before Retry-After allowed (`early`). Also: a credential never connected.
  */
-import type { INodeType } from 'n8n-workflow';
 
-import { Flextell } from '../../nodes/Flextell/Flextell.node';
-import { registerNodeType, runNode } from './harness';
+import { runNode, TOOL_TYPE } from './harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 import { engineClock } from './virtual-time';
 
 jest.mock('../../nodes/shared/transport/clock', () => jest.requireActual('./virtual-time').useVirtualTime());
 const clock = engineClock();
 
-const TOOL_TYPE = 'n8n-nodes-flextell.flextellTool';
 
-function toolVariant(): INodeType {
-	const node = new Flextell();
-	node.description = { ...node.description, name: `${node.description.name}Tool`, inputs: [], outputs: ['ai_tool'] } as typeof node.description;
-	return node;
-}
-registerNodeType(TOOL_TYPE, toolVariant());
 
 const sb = useSandbox();
 const GET = { method: 'GET', path: 'contacts' };

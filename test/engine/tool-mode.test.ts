@@ -3,21 +3,11 @@
  * Agents (`<package>.flextellTool`, its description named so, which shows the `@tool` options), it
  * outputs one item the model reads, a failure included, instead of throwing.
  */
-import type { INodeType } from 'n8n-workflow';
 
-import { Flextell } from '../../nodes/Flextell/Flextell.node';
-import { registerNodeType, runNode } from './harness';
+import { runNode, TOOL_TYPE } from './harness';
 import { apiRequests, connectedCredential, useSandbox } from './sandbox-fixture';
 
-const TOOL_TYPE = 'n8n-nodes-flextell.flextellTool';
 
-/** The tool variant as n8n makes it: the node with `Tool` after its name. */
-function toolVariant(): INodeType {
-	const node = new Flextell();
-	node.description = { ...node.description, name: `${node.description.name}Tool`, inputs: [], outputs: ['ai_tool'] } as typeof node.description;
-	return node;
-}
-registerNodeType(TOOL_TYPE, toolVariant());
 
 const sb = useSandbox({ maxPageSize: 1000 });
 
