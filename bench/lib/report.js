@@ -42,12 +42,32 @@ function errorsOf(runs) {
 }
 
 /**
+ * The page: the header and machine table, the rate-limited, per-request cost and Return All
+ * sections, what bounds the figures, and the goals of those sections in one list after the machine
+ * table.
  * @param {{ quick: boolean, reps: number, sizes: any, machine: any, results: any, skipped: string[], aborted: boolean, totalS: number, command: string, full?: boolean, groupSeconds?: Record<string, number> }} o
  */
 function render(o) {
-	const { sizes, results, machine } = o;
-	/** @type {string[]} */
+	const { sizes, results } = o;
+	/** @type {string[]} the goals, one line each, in the order of the sections */
 	const summary = [];
+	const L = [
+		...header(o),
+		...machineTable(o.machine),
+		...rateSection(results.rate ?? {}, sizes, summary),
+		...costSection(results.cost, summary),
+		...returnAllSection(results.returnAll, summary),
+		...notes(o),
+	];
+	// The goals in one list, after the machine table.
+	const at = L.findIndex((line) => line.startsWith('## '));
+	if (summary.length && at >= 0) L.splice(at, 0, ...goalsAtAGlance(o.machine.date, summary));
+	return L.join('\n');
+}
+
+/** The title and how the page was made. @param {Parameters<typeof render>[0]} o */
+function header(o) {
+	const { machine } = o;
 	const L = [];
 	L.push('# Benchmarks: the Flextell node, n8n\'s HTTP Request node and axios + axios-retry, side by side');
 	L.push('');
@@ -70,176 +90,209 @@ function render(o) {
 	if (o.aborted) L.push('', '**The run hit its time budget and stopped early: the tables hold what was measured until then.**');
 	if (o.skipped.length) L.push('', `Skipped for the time budget: ${o.skipped.join(', ')}.`);
 	L.push('');
-	L.push('| Machine | |');
-	L.push('|---|---|');
-	L.push(`| CPU | ${machine.cpu} |`);
-	L.push(`| Memory | ${machine.memory} |`);
-	L.push(`| OS | ${machine.os} |`);
-	L.push(`| n8n | ${machine.n8n} (real n8n, \`n8n execute --id\`, one fresh process per run) |`);
-	L.push(`| Package | ${machine.pkg}, installed as \`npm pack\` ships it |`);
-	L.push(`| Baseline | ${machine.axios}, on n8n's Node binary |`);
-	L.push(`| Load average (1/5/15 min) | start ${machine.loadStart}, end ${machine.loadEnd} (other work on the machine disturbs CPU figures) |`);
+	return L;
+}
+
+/** @param {any} machine */
+function machineTable(machine) {
+	return [
+		'| Machine | |',
+		'|---|---|',
+		`| CPU | ${machine.cpu} |`,
+		`| Memory | ${machine.memory} |`,
+		`| OS | ${machine.os} |`,
+		`| n8n | ${machine.n8n} (real n8n, \`n8n execute --id\`, one fresh process per run) |`,
+		`| Package | ${machine.pkg}, installed as \`npm pack\` ships it |`,
+		`| Baseline | ${machine.axios}, on n8n's Node binary |`,
+		`| Load average (1/5/15 min) | start ${machine.loadStart}, end ${machine.loadEnd} (other work on the machine disturbs CPU figures) |`,
+		'',
+	];
+}
+
+/**
+ * The rate-limited runs, one table per Retry-After mode (none when not run).
+ * @param {Record<string, any>} rate @param {any} sizes @param {string[]} summary the goals are added to it
+ */
+function rateSection(rate, sizes, summary) {
+	if (!Object.keys(rate).length) return [];
+	const idealS = sizes.rateItems / (sizes.limit / sizes.windowSeconds);
+	const L = [];
+	L.push(`## Rate-limited run: ${sizes.rateItems} GET items, limit ${sizes.limit} requests per ${sizes.windowSeconds}-second window`);
 	L.push('');
-
-	// Rate-limited runs
-	const rate = results.rate ?? {};
-	if (Object.keys(rate).length) {
-		const idealS = sizes.rateItems / (sizes.limit / sizes.windowSeconds);
-		L.push(`## Rate-limited run: ${sizes.rateItems} GET items, limit ${sizes.limit} requests per ${sizes.windowSeconds}-second window`);
+	L.push(`Ideal wall time = ${sizes.rateItems} / (${sizes.limit} / ${sizes.windowSeconds} s) = ${f(idealS, 0)} s (ratio 1.00). Wall time is measured from the`);
+	L.push('start of the measured node (n8n\'s own run data) or of the script\'s loop to the end of that node or loop;');
+	L.push('n8n\'s start-up is not counted. "early" = requests the sandbox received before the moment its last 429');
+	L.push('allowed (with Retry-After left out: before the end of the window); "in flight" = early requests that');
+	L.push('arrived within 50 ms of the first 429 of their hold, i.e. already on their way when it was sent. Failed = items without a result;');
+	L.push('an n8n execution that fails counts all its items as failed. Token suspension is switched off');
+	L.push('(suspendAfter 10⁹) so early requests are counted, not punished.');
+	L.push('');
+	L.push('† items failed: the wall time runs until the node gave up, so the ratio says nothing about throughput.');
+	L.push('');
+	L.push('Goals (Flextell rows): wall ÷ ideal ≤ 1.10, 0 early, 0 failed, fewer 429s than both peers (HTTP Request with Retry On Fail, and axios-retry).');
+	const missing = ['seconds', 'none'].filter((m) => !(m in rate));
+	if (missing.length) {
 		L.push('');
-		L.push(`Ideal wall time = ${sizes.rateItems} / (${sizes.limit} / ${sizes.windowSeconds} s) = ${f(idealS, 0)} s (ratio 1.00). Wall time is measured from the`);
-		L.push('start of the measured node (n8n\'s own run data) or of the script\'s loop to the end of that node or loop;');
-		L.push('n8n\'s start-up is not counted. "early" = requests the sandbox received before the moment its last 429');
-		L.push('allowed (with Retry-After left out: before the end of the window); "in flight" = early requests that');
-		L.push('arrived within 50 ms of the first 429 of their hold, i.e. already on their way when it was sent. Failed = items without a result;');
-		L.push('an n8n execution that fails counts all its items as failed. Token suspension is switched off');
-		L.push('(suspendAfter 10⁹) so early requests are counted, not punished.');
-		L.push('');
-		L.push('† items failed: the wall time runs until the node gave up, so the ratio says nothing about throughput.');
-		L.push('');
-		L.push('Goals (Flextell rows): wall ÷ ideal ≤ 1.10, 0 early, 0 failed, fewer 429s than both peers (HTTP Request with Retry On Fail, and axios-retry).');
-		const missing = ['seconds', 'none'].filter((m) => !(m in rate));
-		if (missing.length) {
-			L.push('');
-			L.push(
-				`Retry-After ${missing.map((m) => (m === 'seconds' ? 'in seconds' : 'left out')).join(' and ')}: the "Pacing" section's rows ${missing.map((m) => (m === 'seconds' ? '"Retry-After only, fixed window"' : '"no Retry-After, no headers, fixed window"')).join(' and ')} are the same run (same contenders, limit and window); a full run measures them there once (\`--only rate --modes seconds,none,http-date\` runs them here too).`,
-			);
-		}
-		for (const [mode, block] of Object.entries(rate)) {
-			L.push('');
-			const modeText = { seconds: 'Retry-After in seconds', none: 'Retry-After left out (pure backoff)', 'http-date': 'Retry-After as an HTTP-date' }[mode] ?? mode;
-			L.push(`### ${modeText}`);
-			L.push('');
-			L.push('| Contender | wall s | wall ÷ ideal | requests | 429s | early | of which in flight | failed items | errors | goals |');
-			L.push('|---|---|---|---|---|---|---|---|---|---|');
-			const peerMed = (/** @type {string} */ key) => median((block.rows.find((/** @type {any} */ r) => r.key === key)?.runs ?? []).map((/** @type {any} */ r) => r.r429));
-			const peers429 = Math.min(peerMed('http'), peerMed('axios'));
-			for (const row of block.rows) {
-				const runs = row.runs;
-				if (!runs.length) {
-					L.push(`| ${row.label} | not run | | | | | | | | |`);
-					continue;
-				}
-				let goals = '';
-				if (row.key.startsWith('flextell')) {
-					const ratio = median(runs.map((/** @type {any} */ r) => r.wallS / idealS));
-					const early = median(runs.map((/** @type {any} */ r) => r.early));
-					const failed = median(runs.map((/** @type {any} */ r) => r.failed));
-					const r429 = median(runs.map((/** @type {any} */ r) => r.r429));
-					summary.push(
-						`${row.label}, ${mode}: ratio ${f(ratio)} ${ratio <= 1.1 ? 'met' : 'missed'}; early ${mode === 'none' ? 'n/a' : Math.max(...runs.map((/** @type {any} */ r) => r.early)) === 0 ? 'met' : 'missed'}; failed ${Math.max(...runs.map((/** @type {any} */ r) => r.failed)) === 0 ? 'met' : 'missed'}; fewer 429s ${r429 < peers429 ? 'met' : 'missed'}`,
-					);
-					goals = [
-						`ratio ${mark(ratio <= 1.1)}`,
-						mode === 'none' ? `early: n/a (no Retry-After to honour; ${f(early, 0)} before the window end)` : `0 early ${mark(Math.max(...runs.map((/** @type {any} */ r) => r.early)) === 0)}`,
-						`0 failed ${mark(Math.max(...runs.map((/** @type {any} */ r) => r.failed)) === 0)}`,
-						`fewer 429s ${Number.isFinite(peers429) ? `${mark(r429 < peers429)} (${f(r429, 0)} vs HTTP Request ${f(peerMed('http'), 0)}, axios-retry ${f(peerMed('axios'), 0)})` : '(peers not run)'}`,
-					].join('; ');
-					void failed;
-				}
-				L.push(
-					`| ${row.label} | ${med(runs, 'wallS')} | ${f(median(runs.map((/** @type {any} */ r) => r.wallS / idealS)))}${median(runs.map((/** @type {any} */ r) => r.failed)) > 0 ? ' †' : ''} | ${med(runs, 'requests', 0)} | ${med(runs, 'r429', 0)} | ${med(runs, 'early', 0)} | ${med(runs, 'earlyInFlight', 0)} | ${med(runs, 'failed', 0)} | ${errorsOf(runs)} | ${goals} |`,
-				);
-			}
-		}
-		L.push('');
-	}
-
-	// Per-request cost
-	const cost = results.cost;
-	if (cost?.rows) {
-		L.push(`## Per-request cost: ${cost.items} GET items, no rate limit`);
-		L.push('');
-		L.push('CPU = user + system time of the process that makes the requests (the n8n process, read from');
-		L.push('/proc/<pid>/stat every 20 ms; for the baseline, the script\'s process the same way) over the measured');
-		L.push('window (the node\'s run, or the script\'s loop), divided by the requests sent. The sandbox runs in');
-		L.push('another process and is not counted. Goal: the Flextell node ≤ 1.3 × the axios loop.');
-		L.push('');
-		L.push('| Contender | wall s | requests | CPU s | CPU ms / request | ratio to axios | goal |');
-		L.push('|---|---|---|---|---|---|---|');
-		const perReq = (/** @type {any} */ r) => (r.cpuS / Math.max(1, r.requests)) * 1000;
-		const axiosRow = cost.rows.find((/** @type {any} */ r) => r.key === 'axios');
-		const axiosMs = median((axiosRow?.runs ?? []).map(perReq));
-		for (const row of cost.rows) {
-			const runs = row.runs;
-			if (!runs.length) {
-				L.push(`| ${row.label} | not run | | | | | |`);
-				continue;
-			}
-			const ms = median(runs.map(perReq));
-			const ratio = ms / axiosMs;
-			const goal = row.key.startsWith('flextell') ? `≤ 1.3× ${mark(ratio <= 1.3)}` : '';
-			if (row.key.startsWith('flextell')) summary.push(`${row.label}, CPU per request: ${f(ratio)} × axios ${ratio <= 1.3 ? 'met' : 'missed'}`);
-			const err = errorsOf(runs);
-			L.push(`| ${row.label}${err ? ` (${err})` : ''} | ${med(runs, 'wallS')} | ${med(runs, 'requests', 0)} | ${med(runs, 'cpuS', 3)} | ${f(ms, 3)} | ${f(ratio)} | ${goal} |`);
-		}
-		L.push('');
-	}
-
-	// Return All
-	const ra = results.returnAll;
-	if (ra?.sizes && Object.keys(ra.bySize ?? {}).length) {
-		L.push(`## Return All: ${ra.sizes.map((/** @type {number} */ s) => s.toLocaleString('en-US')).join(' and ')} records in pages of 100`);
-		L.push('');
-		L.push('Peak RSS = the highest resident memory of the n8n process sampled (every 20 ms, /proc/<pid>/status)');
-		L.push('during the measured nodes\' run; growth = that peak minus the RSS just before the run started. The');
-		L.push('HTTP Request node returns one item per page, so its workflow adds a Split Out node on `data` to end,');
-		L.push('like the Flextell node, with one item per record; both nodes count for its wall time and memory.');
-		L.push('Not counted: n8n printing and saving the run data after the workflow ends.');
-		L.push('');
-		L.push('| Contender | records | items out | requests | wall s | peak RSS MB | RSS growth MB | growth bytes / record |');
-		L.push('|---|---|---|---|---|---|---|---|');
-		for (const size of ra.sizes) {
-			for (const row of ra.bySize[size] ?? []) {
-				const runs = row.runs;
-				if (!runs.length) {
-					L.push(`| ${row.label} | ${size} | not run | | | | | |`);
-					continue;
-				}
-				const err = errorsOf(runs);
-				L.push(
-					`| ${row.label}${err ? ` (${err})` : ''} | ${size.toLocaleString('en-US')} | ${med(runs, 'ok', 0)} | ${med(runs, 'requests', 0)} | ${med(runs, 'wallS')} | ${mb(median(runs.map((/** @type {any} */ r) => r.peakRss)))} | ${mb(median(runs.map((/** @type {any} */ r) => r.rssGrowth)))} | ${f(median(runs.map((/** @type {any} */ r) => r.rssGrowth / size)), 0)} |`,
-				);
-			}
-		}
-		if (ra.sizes.length === 2) {
-			const [small, large] = ra.sizes;
-			L.push('');
-			L.push(`Linearity (goal for the Flextell node: memory grows linearly with records, i.e. growth per record at ${large.toLocaleString('en-US')} ≤ 1.5 × that at ${small.toLocaleString('en-US')}):`);
-			L.push('');
-			L.push(`| Contender | growth ${large.toLocaleString('en-US')} ÷ growth ${small.toLocaleString('en-US')} (records ×${large / small}) | wall ${large.toLocaleString('en-US')} ÷ wall ${small.toLocaleString('en-US')} | goal |`);
-			L.push('|---|---|---|---|');
-			for (const [i, row] of (ra.bySize[small] ?? []).entries()) {
-				const a = row.runs;
-				const b = ra.bySize[large]?.[i]?.runs ?? [];
-				if (!a.length || !b.length) continue;
-				const g = median(b.map((/** @type {any} */ r) => r.rssGrowth)) / median(a.map((/** @type {any} */ r) => r.rssGrowth));
-				const w = median(b.map((/** @type {any} */ r) => r.wallS)) / median(a.map((/** @type {any} */ r) => r.wallS));
-				const goal = row.key === 'flextell' ? `linear ${mark(g <= 1.5 * (large / small))}` : '';
-				if (row.key === 'flextell') summary.push(`Return All memory: growth ×${f(g, 1)} for ×${large / small} records, linear ${g <= 1.5 * (large / small) ? 'met' : 'missed'}`);
-				L.push(`| ${row.label} | ${f(g, 1)} | ${f(w, 1)} | ${goal} |`);
-			}
-		}
-		L.push('');
-	}
-	L.push(...notes(o));
-	// The goals in one list, after the machine table.
-	const at = L.findIndex((line) => line.startsWith('## '));
-	if (summary.length && at >= 0) {
-		L.splice(
-			at,
-			0,
-			'## Goals at a glance',
-			'',
-			`From this run (${machine.date}): the rate-limited run, the per-request cost and Return All. The pacing, enrichment, queue-mode and agent goals are in their own sections.`,
-			'',
-			...summary.map((x) => `- ${x}`),
-			'',
-			'Why each missed goal is missed: see "What bounds the figures" below.',
-			'',
+		L.push(
+			`Retry-After ${missing.map((m) => (m === 'seconds' ? 'in seconds' : 'left out')).join(' and ')}: the "Pacing" section's rows ${missing.map((m) => (m === 'seconds' ? '"Retry-After only, fixed window"' : '"no Retry-After, no headers, fixed window"')).join(' and ')} are the same run (same contenders, limit and window); a full run measures them there once (\`--only rate --modes seconds,none,http-date\` runs them here too).`,
 		);
 	}
-	return L.join('\n');
+	for (const [mode, block] of Object.entries(rate)) L.push(...rateModeTable(mode, block, idealS, summary));
+	L.push('');
+	return L;
+}
+
+/**
+ * One Retry-After mode's table of the rate-limited runs.
+ * @param {string} mode @param {any} block @param {number} idealS @param {string[]} summary
+ */
+function rateModeTable(mode, block, idealS, summary) {
+	const L = [''];
+	const modeText = { seconds: 'Retry-After in seconds', none: 'Retry-After left out (pure backoff)', 'http-date': 'Retry-After as an HTTP-date' }[mode] ?? mode;
+	L.push(`### ${modeText}`);
+	L.push('');
+	L.push('| Contender | wall s | wall ÷ ideal | requests | 429s | early | of which in flight | failed items | errors | goals |');
+	L.push('|---|---|---|---|---|---|---|---|---|---|');
+	const peerMed = (/** @type {string} */ key) => median((block.rows.find((/** @type {any} */ r) => r.key === key)?.runs ?? []).map((/** @type {any} */ r) => r.r429));
+	const peers429 = Math.min(peerMed('http'), peerMed('axios'));
+	for (const row of block.rows) {
+		const runs = row.runs;
+		if (!runs.length) {
+			L.push(`| ${row.label} | not run | | | | | | | | |`);
+			continue;
+		}
+		let goals = '';
+		if (row.key.startsWith('flextell')) {
+			const ratio = median(runs.map((/** @type {any} */ r) => r.wallS / idealS));
+			const early = median(runs.map((/** @type {any} */ r) => r.early));
+			const r429 = median(runs.map((/** @type {any} */ r) => r.r429));
+			const noEarly = Math.max(...runs.map((/** @type {any} */ r) => r.early)) === 0;
+			const noneFailed = Math.max(...runs.map((/** @type {any} */ r) => r.failed)) === 0;
+			summary.push(
+				`${row.label}, ${mode}: ratio ${f(ratio)} ${ratio <= 1.1 ? 'met' : 'missed'}; early ${mode === 'none' ? 'n/a' : noEarly ? 'met' : 'missed'}; failed ${noneFailed ? 'met' : 'missed'}; fewer 429s ${r429 < peers429 ? 'met' : 'missed'}`,
+			);
+			goals = [
+				`ratio ${mark(ratio <= 1.1)}`,
+				mode === 'none' ? `early: n/a (no Retry-After to honour; ${f(early, 0)} before the window end)` : `0 early ${mark(noEarly)}`,
+				`0 failed ${mark(noneFailed)}`,
+				`fewer 429s ${Number.isFinite(peers429) ? `${mark(r429 < peers429)} (${f(r429, 0)} vs HTTP Request ${f(peerMed('http'), 0)}, axios-retry ${f(peerMed('axios'), 0)})` : '(peers not run)'}`,
+			].join('; ');
+		}
+		L.push(
+			`| ${row.label} | ${med(runs, 'wallS')} | ${f(median(runs.map((/** @type {any} */ r) => r.wallS / idealS)))}${median(runs.map((/** @type {any} */ r) => r.failed)) > 0 ? ' †' : ''} | ${med(runs, 'requests', 0)} | ${med(runs, 'r429', 0)} | ${med(runs, 'early', 0)} | ${med(runs, 'earlyInFlight', 0)} | ${med(runs, 'failed', 0)} | ${errorsOf(runs)} | ${goals} |`,
+		);
+	}
+	return L;
+}
+
+/**
+ * The per-request cost (none when not run).
+ * @param {any} cost @param {string[]} summary the goals are added to it
+ */
+function costSection(cost, summary) {
+	if (!cost?.rows) return [];
+	const L = [];
+	L.push(`## Per-request cost: ${cost.items} GET items, no rate limit`);
+	L.push('');
+	L.push('CPU = user + system time of the process that makes the requests (the n8n process, read from');
+	L.push('/proc/<pid>/stat every 20 ms; for the baseline, the script\'s process the same way) over the measured');
+	L.push('window (the node\'s run, or the script\'s loop), divided by the requests sent. The sandbox runs in');
+	L.push('another process and is not counted. Goal: the Flextell node ≤ 1.3 × the axios loop.');
+	L.push('');
+	L.push('| Contender | wall s | requests | CPU s | CPU ms / request | ratio to axios | goal |');
+	L.push('|---|---|---|---|---|---|---|');
+	const perReq = (/** @type {any} */ r) => (r.cpuS / Math.max(1, r.requests)) * 1000;
+	const axiosRow = cost.rows.find((/** @type {any} */ r) => r.key === 'axios');
+	const axiosMs = median((axiosRow?.runs ?? []).map(perReq));
+	for (const row of cost.rows) {
+		const runs = row.runs;
+		if (!runs.length) {
+			L.push(`| ${row.label} | not run | | | | | |`);
+			continue;
+		}
+		const ms = median(runs.map(perReq));
+		const ratio = ms / axiosMs;
+		const goal = row.key.startsWith('flextell') ? `≤ 1.3× ${mark(ratio <= 1.3)}` : '';
+		if (row.key.startsWith('flextell')) summary.push(`${row.label}, CPU per request: ${f(ratio)} × axios ${ratio <= 1.3 ? 'met' : 'missed'}`);
+		const err = errorsOf(runs);
+		L.push(`| ${row.label}${err ? ` (${err})` : ''} | ${med(runs, 'wallS')} | ${med(runs, 'requests', 0)} | ${med(runs, 'cpuS', 3)} | ${f(ms, 3)} | ${f(ratio)} | ${goal} |`);
+	}
+	L.push('');
+	return L;
+}
+
+/**
+ * Return All: one row per contender and size, then the linearity table for two sizes (none when not run).
+ * @param {any} ra @param {string[]} summary the goals are added to it
+ */
+function returnAllSection(ra, summary) {
+	if (!(ra?.sizes && Object.keys(ra.bySize ?? {}).length)) return [];
+	const L = [];
+	L.push(`## Return All: ${ra.sizes.map((/** @type {number} */ s) => s.toLocaleString('en-US')).join(' and ')} records in pages of 100`);
+	L.push('');
+	L.push('Peak RSS = the highest resident memory of the n8n process sampled (every 20 ms, /proc/<pid>/status)');
+	L.push('during the measured nodes\' run; growth = that peak minus the RSS just before the run started. The');
+	L.push('HTTP Request node returns one item per page, so its workflow adds a Split Out node on `data` to end,');
+	L.push('like the Flextell node, with one item per record; both nodes count for its wall time and memory.');
+	L.push('Not counted: n8n printing and saving the run data after the workflow ends.');
+	L.push('');
+	L.push('| Contender | records | items out | requests | wall s | peak RSS MB | RSS growth MB | growth bytes / record |');
+	L.push('|---|---|---|---|---|---|---|---|');
+	for (const size of ra.sizes) {
+		for (const row of ra.bySize[size] ?? []) {
+			const runs = row.runs;
+			if (!runs.length) {
+				L.push(`| ${row.label} | ${size} | not run | | | | | |`);
+				continue;
+			}
+			const err = errorsOf(runs);
+			L.push(
+				`| ${row.label}${err ? ` (${err})` : ''} | ${size.toLocaleString('en-US')} | ${med(runs, 'ok', 0)} | ${med(runs, 'requests', 0)} | ${med(runs, 'wallS')} | ${mb(median(runs.map((/** @type {any} */ r) => r.peakRss)))} | ${mb(median(runs.map((/** @type {any} */ r) => r.rssGrowth)))} | ${f(median(runs.map((/** @type {any} */ r) => r.rssGrowth / size)), 0)} |`,
+			);
+		}
+	}
+	if (ra.sizes.length === 2) L.push(...linearityTable(ra, summary));
+	L.push('');
+	return L;
+}
+
+/**
+ * Growth and wall time of the larger Return All size over the smaller one.
+ * @param {any} ra @param {string[]} summary
+ */
+function linearityTable(ra, summary) {
+	const [small, large] = ra.sizes;
+	const L = [];
+	L.push('');
+	L.push(`Linearity (goal for the Flextell node: memory grows linearly with records, i.e. growth per record at ${large.toLocaleString('en-US')} ≤ 1.5 × that at ${small.toLocaleString('en-US')}):`);
+	L.push('');
+	L.push(`| Contender | growth ${large.toLocaleString('en-US')} ÷ growth ${small.toLocaleString('en-US')} (records ×${large / small}) | wall ${large.toLocaleString('en-US')} ÷ wall ${small.toLocaleString('en-US')} | goal |`);
+	L.push('|---|---|---|---|');
+	for (const [i, row] of (ra.bySize[small] ?? []).entries()) {
+		const a = row.runs;
+		const b = ra.bySize[large]?.[i]?.runs ?? [];
+		if (!a.length || !b.length) continue;
+		const g = median(b.map((/** @type {any} */ r) => r.rssGrowth)) / median(a.map((/** @type {any} */ r) => r.rssGrowth));
+		const w = median(b.map((/** @type {any} */ r) => r.wallS)) / median(a.map((/** @type {any} */ r) => r.wallS));
+		const goal = row.key === 'flextell' ? `linear ${mark(g <= 1.5 * (large / small))}` : '';
+		if (row.key === 'flextell') summary.push(`Return All memory: growth ×${f(g, 1)} for ×${large / small} records, linear ${g <= 1.5 * (large / small) ? 'met' : 'missed'}`);
+		L.push(`| ${row.label} | ${f(g, 1)} | ${f(w, 1)} | ${goal} |`);
+	}
+	return L;
+}
+
+/** The goals of this run's sections in one list. @param {string} date @param {string[]} summary */
+function goalsAtAGlance(date, summary) {
+	return [
+		'## Goals at a glance',
+		'',
+		`From this run (${date}): the rate-limited run, the per-request cost and Return All. The pacing, enrichment, queue-mode and agent goals are in their own sections.`,
+		'',
+		...summary.map((x) => `- ${x}`),
+		'',
+		'Why each missed goal is missed: see "What bounds the figures" below.',
+		'',
+	];
 }
 
 /**

@@ -65,34 +65,16 @@ function skewNode(id) {
  */
 
 /**
- * Starts the cluster. Imports happen before n8n starts, with the main instance's environment (the
- * first command also runs n8n's migrations on the new database).
+ * Starts the cluster, in named steps: the services, each instance's environment, the imports (before
+ * n8n starts, with the main instance's environment: the first command also runs n8n's migrations on
+ * the new database), then main and the workers side by side.
  * @param {ClusterOptions} o
  */
 async function startQueueCluster(o) {
 	const say = o.say ?? (() => {});
-	/** @type {Record<string, number>} seconds per step */
-	const timings = {};
-	const step = async (/** @type {string} */ name, /** @type {() => any} */ fn) => {
-		const t0 = Date.now();
-		const r = await fn();
-		timings[name] = (Date.now() - t0) / 1000;
-		return r;
-	};
+	const { timings, step } = stepTimer();
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flextell-queue-'));
-	/** @type {(() => Promise<void>)[]} */
-	const stops = [];
-	let stopped = false;
-	const stop = async () => {
-		if (stopped) return;
-		stopped = true;
-		for (const s of stops.reverse()) {
-			try {
-				await s();
-			} catch {}
-		}
-		fs.rmSync(dir, { recursive: true, force: true });
-	};
+	const { stops, stop } = stopsInReverse(() => fs.rmSync(dir, { recursive: true, force: true }));
 	// a caller that may be stopped while the cluster starts (the queue demo on Ctrl-C) stops it this way
 	o.onStop?.(stop, dir);
 
@@ -104,129 +86,19 @@ async function startQueueCluster(o) {
 		);
 		stops.push(pg.stop, redis.stop);
 
-		const shared = {
-			DB_TYPE: 'postgresdb',
-			DB_POSTGRESDB_HOST: pg.host,
-			DB_POSTGRESDB_PORT: String(pg.port),
-			DB_POSTGRESDB_DATABASE: pg.database,
-			DB_POSTGRESDB_USER: pg.user,
-			DB_POSTGRESDB_PASSWORD: '',
-			EXECUTIONS_MODE: 'queue',
-			QUEUE_BULL_REDIS_HOST: redis.host,
-			QUEUE_BULL_REDIS_PORT: String(redis.port),
-			// runs started in the editor go to the workers too, not only trigger and webhook runs
-			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
-			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
-			...o.extraEnv,
-		};
-		/** @param {string} name @param {Record<string,string>} [extra] */
-		const envFor = async (name, extra = {}) => {
-			const userFolder = path.join(dir, name);
-			fs.mkdirSync(userFolder, { recursive: true });
-			n8n.installPackage(userFolder, o.packageMode ?? 'pack', o.packDir);
-			return n8n.n8nEnv({
-				userFolder,
-				certPath: o.certPath,
-				brokerPort: await freePort(),
-				port: Number(extra.N8N_PORT ?? (await freePort())),
-				extra: { ...shared, [INSTANCE_ENV]: name, ...extra },
-			});
-		};
+		const shared = sharedEnv(pg, redis, o.extraEnv);
+		const envFor = (/** @type {string} */ name, /** @type {Record<string,string>} */ extra = {}) => instanceEnv(o, dir, shared, name, extra);
 		const mainPort = o.mainPort ?? (await freePort());
 		const mainEnv = await envFor('main', { N8N_PORT: String(mainPort) });
 		const url = `http://localhost:${mainPort}`;
 		const base = `http://127.0.0.1:${mainPort}`;
-
-		/** @param {string[]} args @param {number} [timeoutMs] */
-		const cli = async (args, timeoutMs = 180_000) => {
-			const r = await n8n.runN8n(o.install, args, { env: mainEnv, timeoutMs });
-			if (r.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (exit ${r.code ?? r.signal}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-			return r;
-		};
+		const cli = mainCli(o.install, mainEnv);
 		/** @param {string} sqlText @returns {any[]} rows */
 		const sql = (sqlText) => psqlRows(bins.pgBin, pg, sqlText);
 
-		await step('imports (migrations, credentials, workflows)', async () => {
-			if (o.credentials?.length) {
-				const file = path.join(dir, 'credentials.json');
-				fs.writeFileSync(file, JSON.stringify(o.credentials));
-				say('importing the credentials (the first n8n command also sets up the database)…');
-				await cli(['import:credentials', `--input=${file}`]);
-				fs.rmSync(file, { force: true });
-			}
-			if (o.workflowsDir) {
-				say('importing the workflows…');
-				await cli(['import:workflow', '--separate', `--input=${o.workflowsDir}`]);
-			}
-			for (const id of o.activate ?? []) {
-				say(`publishing workflow ${id}…`);
-				await cli(n8n.activateArgs(o.install, id));
-			}
-		});
-
-		/** @type {Instance} */
-		const main = instance('main', mainEnv, async (onOutput) => {
-			const since = sql('select now() as t')[0].t;
-			const running = await n8n.startN8nProcess(o.install, ['start'], {
-				env: mainEnv,
-				what: `n8n main's REST API at ${base}`,
-				ready: () => n8n.restApiAnswers(base),
-				readyTimeoutMs: 180_000,
-				onOutput,
-			});
-			// The REST API answers before the published workflows are active. n8n 2.x records each
-			// trigger of the published version in workflow_publication_trigger_status: webhooks
-			// ('persisted', looked up in the database) are live once 'activated'; pollers live in the
-			// main process, which (re)registers them through its publication outbox after each start.
-			const expected = o.activate ?? [];
-			const list = expected.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ');
-			try {
-				await waitFor(
-					`n8n main to activate ${expected.join(', ')}`,
-					() => {
-						if (!expected.length) return true;
-						const triggers = sql(
-							`select w.id, s."triggerKind" as kind, s.status, s."errorMessage" as error from workflow_entity w join workflow_publication_trigger_status s ` +
-								`on s."workflowId" = w.id and s."versionId" = w."activeVersionId" where w.id in (${list})`,
-						);
-						const failed = triggers.find((t) => t.status === 'failed' || t.error);
-						if (failed) throw new Error(`n8n could not activate ${failed.id}: ${failed.error}`);
-						const applied = new Set(
-							sql(`select "workflowId" from workflow_publication_outbox where status = 'completed' and "updatedAt" >= '${since}' and "workflowId" in (${list})`).map(
-								(r) => r.workflowId,
-							),
-						);
-						return expected.every((id) => {
-							const mine = triggers.filter((t) => t.id === id);
-							return mine.length > 0 && mine.every((t) => t.status === 'activated') && (mine.every((t) => t.kind === 'persisted') || applied.has(id));
-						});
-					},
-					{ timeoutMs: 120_000, intervalMs: 500 },
-				);
-			} catch (e) {
-				await running.stop(0);
-				throw new Error(`${e instanceof Error ? e.message : e}\n--- n8n main (tail)\n${running.output().slice(-6000)}`);
-			}
-			return running;
-		});
-		/** @type {Instance[]} */
-		const workers = [];
-		for (let i = 1; i <= (o.workers ?? 2); i++) {
-			const healthPort = await freePort();
-			const env = await envFor(`worker-${i}`, { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(healthPort) });
-			const name = `worker-${i}`;
-			workers.push(
-				instance(name, env, (onOutput) =>
-					n8n.startN8nProcess(o.install, ['worker', `--concurrency=${o.concurrency ?? 10}`], {
-						env,
-						what: `n8n ${name}'s readiness on 127.0.0.1:${healthPort}`,
-						ready: () => httpOk(`http://127.0.0.1:${healthPort}/healthz/readiness`),
-						readyTimeoutMs: 180_000,
-						onOutput,
-					}),
-				),
-			);
-		}
+		await step('imports (migrations, credentials, workflows)', () => importInto(o, dir, cli, say));
+		const main = mainInstance(o, mainEnv, base, sql);
+		const workers = await workerInstances(o, envFor);
 		for (const w of workers) stops.push(w.stop);
 		stops.push(main.stop);
 		say(`starting n8n: main and ${workers.length} workers…`);
@@ -249,41 +121,246 @@ async function startQueueCluster(o) {
 			 * 'flatted' form), oldest first.
 			 * @param {{ workflowId?: string }} [q]
 			 */
-			executions(q = {}) {
-				const where = q.workflowId ? `where e."workflowId" = '${q.workflowId.replace(/'/g, "''")}'` : '';
-				const rows = sql(
-					`select e.id, e."workflowId", e.mode, e.status, e.finished, e."startedAt", e."stoppedAt", d.data from execution_entity e ` +
-						`left join execution_data d on d."executionId" = e.id ${where} order by e.id`,
-				);
-				const { parse } = require(path.join(o.install.dir, 'node_modules', 'flatted'));
-				return rows.map((r) => ({ ...r, id: String(r.id), data: typeof r.data === 'string' ? parse(r.data) : r.data }));
-			},
+			executions: (q = {}) => savedExecutions(sql, o.install, q),
 			/**
 			 * Which worker ran each execution, from n8n's own logs: every worker logs "Worker started
 			 * execution <id>"; the main instance logs "Execution <id> (job <n>) finished" with the
 			 * worker's host id.
-			 * @returns {Record<string, { worker: string[], hostId?: string }>}
 			 */
-			whoRan() {
-				/** @type {Record<string, { worker: string[], hostId?: string }>} */
-				const by = {};
-				for (const w of workers) {
-					for (const m of w.log().matchAll(/Worker started execution (\w+) \(job/g)) {
-						(by[m[1]] ??= { worker: [] }).worker.push(w.name);
-					}
-				}
-				for (const rec of jsonLines(main.log())) {
-					const m = /^Execution (\w+) \(job \w+\) finished/.exec(String(rec.message));
-					const hostId = rec.workerId ?? rec.metadata?.workerId;
-					if (m && hostId) (by[m[1]] ??= { worker: [] }).hostId = hostId;
-				}
-				return by;
-			},
+			whoRan: () => whoRan(main, workers),
 		};
 	} catch (e) {
 		await stop();
 		throw e;
 	}
+}
+
+/** Seconds per named step of a start (the cluster's `timings`). */
+function stepTimer() {
+	/** @type {Record<string, number>} seconds per step */
+	const timings = {};
+	/** @template T @param {string} name @param {() => T | Promise<T>} fn @returns {Promise<T>} */
+	const step = async (name, fn) => {
+		const t0 = Date.now();
+		const r = await fn();
+		timings[name] = (Date.now() - t0) / 1000;
+		return r;
+	};
+	return { timings, step };
+}
+
+/**
+ * The stops of what was started, run last first (each once, errors ignored), then `last`.
+ * @param {() => void} last
+ */
+function stopsInReverse(last) {
+	/** @type {(() => Promise<void>)[]} */
+	const stops = [];
+	let stopped = false;
+	const stop = async () => {
+		if (stopped) return;
+		stopped = true;
+		for (const s of stops.reverse()) {
+			try {
+				await s();
+			} catch {}
+		}
+		last();
+	};
+	return { stops, stop };
+}
+
+/**
+ * The environment every instance shares: PostgreSQL, Redis, queue mode.
+ * @param {{ host: string, port: number, database: string, user: string }} pg @param {{ host: string, port: number }} redis
+ * @param {Record<string,string>} [extraEnv]
+ */
+function sharedEnv(pg, redis, extraEnv) {
+	return {
+		DB_TYPE: 'postgresdb',
+		DB_POSTGRESDB_HOST: pg.host,
+		DB_POSTGRESDB_PORT: String(pg.port),
+		DB_POSTGRESDB_DATABASE: pg.database,
+		DB_POSTGRESDB_USER: pg.user,
+		DB_POSTGRESDB_PASSWORD: '',
+		EXECUTIONS_MODE: 'queue',
+		QUEUE_BULL_REDIS_HOST: redis.host,
+		QUEUE_BULL_REDIS_PORT: String(redis.port),
+		// runs started in the editor go to the workers too, not only trigger and webhook runs
+		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+		N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+		...extraEnv,
+	};
+}
+
+/**
+ * One instance's environment, with a user folder of its own holding the package (`N8N_PORT` in
+ * `extra`, or a free port).
+ * @param {ClusterOptions} o @param {string} dir @param {Record<string,string>} shared @param {string} name @param {Record<string,string>} extra
+ */
+async function instanceEnv(o, dir, shared, name, extra) {
+	const userFolder = path.join(dir, name);
+	fs.mkdirSync(userFolder, { recursive: true });
+	n8n.installPackage(userFolder, o.packageMode ?? 'pack', o.packDir);
+	return n8n.n8nEnv({
+		userFolder,
+		certPath: o.certPath,
+		brokerPort: await freePort(),
+		port: Number(extra.N8N_PORT ?? (await freePort())),
+		extra: { ...shared, [INSTANCE_ENV]: name, ...extra },
+	});
+}
+
+/**
+ * An n8n CLI command with the main instance's environment; a non-zero exit throws with the output's tail.
+ * @param {Install} install @param {Record<string,string>} mainEnv
+ */
+function mainCli(install, mainEnv) {
+	/** @param {string[]} args @param {number} [timeoutMs] */
+	return async (args, timeoutMs = 180_000) => {
+		const r = await n8n.runN8n(install, args, { env: mainEnv, timeoutMs });
+		if (r.code !== 0) throw new Error(`n8n ${args.join(' ')} failed (exit ${r.code ?? r.signal}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+		return r;
+	};
+}
+
+/**
+ * The imports: credentials, workflows, then the workflows to publish.
+ * @param {ClusterOptions} o @param {string} dir @param {ReturnType<typeof mainCli>} cli @param {(s: string) => void} say
+ */
+async function importInto(o, dir, cli, say) {
+	if (o.credentials?.length) {
+		const file = path.join(dir, 'credentials.json');
+		fs.writeFileSync(file, JSON.stringify(o.credentials));
+		say('importing the credentials (the first n8n command also sets up the database)…');
+		await cli(['import:credentials', `--input=${file}`]);
+		fs.rmSync(file, { force: true });
+	}
+	if (o.workflowsDir) {
+		say('importing the workflows…');
+		await cli(['import:workflow', '--separate', `--input=${o.workflowsDir}`]);
+	}
+	for (const id of o.activate ?? []) {
+		say(`publishing workflow ${id}…`);
+		await cli(n8n.activateArgs(o.install, id));
+	}
+}
+
+/**
+ * The main instance (`n8n start`): ready once its REST API answers and the published workflows are
+ * active (a failed start stops it and throws with its output's tail).
+ * @param {ClusterOptions} o @param {Record<string,string>} mainEnv @param {string} base @param {(sqlText: string) => any[]} sql
+ * @returns {Instance}
+ */
+function mainInstance(o, mainEnv, base, sql) {
+	return instance('main', mainEnv, async (onOutput) => {
+		const since = sql('select now() as t')[0].t;
+		const running = await n8n.startN8nProcess(o.install, ['start'], {
+			env: mainEnv,
+			what: `n8n main's REST API at ${base}`,
+			ready: () => n8n.restApiAnswers(base),
+			readyTimeoutMs: 180_000,
+			onOutput,
+		});
+		const expected = o.activate ?? [];
+		try {
+			await waitFor(`n8n main to activate ${expected.join(', ')}`, () => publishedAndActive(expected, since, sql), { timeoutMs: 120_000, intervalMs: 500 });
+		} catch (e) {
+			await running.stop(0);
+			throw new Error(`${e instanceof Error ? e.message : e}\n--- n8n main (tail)\n${running.output().slice(-6000)}`);
+		}
+		return running;
+	});
+}
+
+/**
+ * Whether every workflow in `expected` is active. The REST API answers before the published
+ * workflows are active. n8n 2.x records each trigger of the published version in
+ * workflow_publication_trigger_status: webhooks ('persisted', looked up in the database) are live
+ * once 'activated'; pollers live in the main process, which (re)registers them through its
+ * publication outbox after each start (`since`: this start). A failed trigger throws.
+ * @param {string[]} expected @param {string} since @param {(sqlText: string) => any[]} sql
+ */
+function publishedAndActive(expected, since, sql) {
+	if (!expected.length) return true;
+	const list = expected.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ');
+	const triggers = sql(
+		`select w.id, s."triggerKind" as kind, s.status, s."errorMessage" as error from workflow_entity w join workflow_publication_trigger_status s ` +
+			`on s."workflowId" = w.id and s."versionId" = w."activeVersionId" where w.id in (${list})`,
+	);
+	const failed = triggers.find((t) => t.status === 'failed' || t.error);
+	if (failed) throw new Error(`n8n could not activate ${failed.id}: ${failed.error}`);
+	const applied = new Set(
+		sql(`select "workflowId" from workflow_publication_outbox where status = 'completed' and "updatedAt" >= '${since}' and "workflowId" in (${list})`).map(
+			(r) => r.workflowId,
+		),
+	);
+	return expected.every((id) => {
+		const mine = triggers.filter((t) => t.id === id);
+		return mine.length > 0 && mine.every((t) => t.status === 'activated') && (mine.every((t) => t.kind === 'persisted') || applied.has(id));
+	});
+}
+
+/**
+ * The workers (`n8n worker`), each ready once its health server says so.
+ * @param {ClusterOptions} o @param {(name: string, extra?: Record<string,string>) => Promise<Record<string,string>>} envFor
+ */
+async function workerInstances(o, envFor) {
+	/** @type {Instance[]} */
+	const workers = [];
+	for (let i = 1; i <= (o.workers ?? 2); i++) {
+		const healthPort = await freePort();
+		const name = `worker-${i}`;
+		const env = await envFor(name, { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(healthPort) });
+		workers.push(
+			instance(name, env, (onOutput) =>
+				n8n.startN8nProcess(o.install, ['worker', `--concurrency=${o.concurrency ?? 10}`], {
+					env,
+					what: `n8n ${name}'s readiness on 127.0.0.1:${healthPort}`,
+					ready: () => httpOk(`http://127.0.0.1:${healthPort}/healthz/readiness`),
+					readyTimeoutMs: 180_000,
+					onOutput,
+				}),
+			),
+		);
+	}
+	return workers;
+}
+
+/**
+ * The saved executions (execution_entity + execution_data; `data` parsed from n8n's 'flatted'
+ * form), oldest first.
+ * @param {(sqlText: string) => any[]} sql @param {Install} install @param {{ workflowId?: string }} q
+ */
+function savedExecutions(sql, install, q) {
+	const where = q.workflowId ? `where e."workflowId" = '${q.workflowId.replace(/'/g, "''")}'` : '';
+	const rows = sql(
+		`select e.id, e."workflowId", e.mode, e.status, e.finished, e."startedAt", e."stoppedAt", d.data from execution_entity e ` +
+			`left join execution_data d on d."executionId" = e.id ${where} order by e.id`,
+	);
+	const { parse } = require(path.join(install.dir, 'node_modules', 'flatted'));
+	return rows.map((r) => ({ ...r, id: String(r.id), data: typeof r.data === 'string' ? parse(r.data) : r.data }));
+}
+
+/**
+ * Which worker ran each execution (see the cluster's whoRan()).
+ * @param {Instance} main @param {Instance[]} workers
+ * @returns {Record<string, { worker: string[], hostId?: string }>}
+ */
+function whoRan(main, workers) {
+	/** @type {Record<string, { worker: string[], hostId?: string }>} */
+	const by = {};
+	for (const w of workers) {
+		for (const m of w.log().matchAll(/Worker started execution (\w+) \(job/g)) {
+			(by[m[1]] ??= { worker: [] }).worker.push(w.name);
+		}
+	}
+	for (const rec of jsonLines(main.log())) {
+		const m = /^Execution (\w+) \(job \w+\) finished/.exec(String(rec.message));
+		const hostId = rec.workerId ?? rec.metadata?.workerId;
+		if (m && hostId) (by[m[1]] ??= { worker: [] }).hostId = hostId;
+	}
+	return by;
 }
 
 /**
