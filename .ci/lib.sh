@@ -65,7 +65,7 @@ install_system_packages() {
 	node -e "console.log(require('./scripts/lib/services').ensureServerPackages({ say: console.log }))"
 }
 
-# The pinned n8n lines (folders under e2e/n8n/), newest first.
+# The pinned n8n lines (folders under n8n-pins/), newest first.
 n8n_versions() {
-	ls e2e/n8n | sort -r
+	ls n8n-pins | sort -r
 }

@@ -1,7 +1,7 @@
 /**
  * Paging 100 000 records (pages of 100) through the Flextell node in n8n's engine, against the
  * sandbox over HTTPS; and concurrency 1 vs 8 with 100 ms of sandbox latency per request.
- * Run with `node bench/run.js`. Figures are printed as "BENCH {json}" lines.
+ * Run with `npm run bench -- --only paging` (bench/run.js). Figures are printed as "BENCH {json}" lines.
  */
 import { apiRequests, openSandbox } from '../scripts/lib/sandbox';
 // The node runs in n8n's engine through the engine tests' runner: what this bench measures.

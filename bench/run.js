@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `node bench/run.js [name]`: runs bench/*.bench.ts (not part of `npm test`) inside jest, trusting
-// the sandbox certificate as `npm test` does. Each benchmark prints its figures as JSON lines
-// (prefixed "BENCH ").
+// `npm run bench -- --only paging` (or `node bench/run.js [name]`): runs bench/*.bench.ts (not part
+// of `npm test`) inside jest, trusting the sandbox certificate as `npm test` does. Each benchmark
+// prints its figures as JSON lines (prefixed "BENCH ").
 'use strict';
 const path = require('node:path');
 const { jestBin, runJestTrustingSandbox } = require('../test/with-sandbox-cert');

@@ -9,6 +9,8 @@
 //                    [--modes seconds,none,http-date] [--no-build] [--out FILE] [--cpu-prof DIR]
 //   npm run bench -- --only queue   the rate-limited run in n8n's queue mode (main + 2 workers), bench/queue.js
 //   npm run bench -- --only agent   what an AI Agent's model receives for a 2,000-record answer, bench/agent.js
+//   npm run bench -- --only paging  100 000 records paged and concurrency 1–16 at 100 ms latency, in n8n's
+//                                   engine (bench/run.js runs bench/paging.bench.ts; prints BENCH lines only)
 //
 // Without --only every group runs: rate (Retry-After as an HTTP-date: its seconds and left-out
 // cases are the pacing group's ra-fixed and none-fixed rows, same contenders), cost, returnall,
@@ -68,6 +70,14 @@ const BUDGET_MS = Number(args['budget-minutes'] ?? (QUICK ? 15 : FULL ? 35 : 75)
 const ONLY = FULL ? ALL_GROUPS : String(args.only).split(',');
 // A run of the pacing group alone writes only its own section of docs/benchmarks.md.
 const PACING_ONLY = ONLY.length === 1 && ONLY[0] === 'pacing';
+// `--only paging` runs alone, before anything else starts: bench/run.js runs bench/paging.bench.ts
+// under jest (the node in n8n's engine, the sandbox in the same process): 100 000 records paged in
+// each scheme, and concurrency 1–16 with 100 ms of latency per request. It prints its figures as
+// BENCH lines and writes no section of docs/benchmarks.md (BENCH_RECORDS=5000 for a short run).
+if (!FULL && ONLY.includes('paging')) {
+	if (ONLY.length > 1) throw new Error('--only paging runs alone (jest, the node in n8n\'s engine)');
+	process.exit(spawnSync(process.execPath, [path.join(__dirname, 'run.js')], { stdio: 'inherit' }).status ?? 1);
+}
 const MODES = /** @type {('seconds'|'none'|'http-date')[]} */ (String(args.modes ?? (FULL ? 'http-date' : 'seconds,none,http-date')).split(','));
 const OUT = typeof args.out === 'string' ? path.resolve(args.out) : QUICK ? null : path.join(ROOT, 'docs', 'benchmarks.md');
 const N8N_VERSION = String(args['n8n-version'] ?? process.env.FLEXTELL_N8N_VERSION ?? DEFAULT_VERSION);

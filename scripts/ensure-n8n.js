@@ -5,7 +5,7 @@
 //
 //   node scripts/ensure-n8n.js [version]      (default: 2.40.7, or $FLEXTELL_N8N_VERSION)
 //
-// The pins live in e2e/n8n/<version>/package.json + package-lock.json (committed). The install goes
+// The pins live in n8n-pins/<version>/package.json + package-lock.json (committed). The install goes
 // to $FLEXTELL_N8N_CACHE/n8n-<version> (default ~/.cache/n8n-nodes-flextell/n8n-<version>):
 //   1. npm ci --ignore-scripts      (a plain install fails building n8n's optional kafka module)
 //   2. npm rebuild sqlite3 from source against the bundled Node 24's headers (n8n runs on that Node;
@@ -30,10 +30,10 @@ function cacheRoot() {
 
 /** @param {string} version */
 function pinDir(version) {
-	const dir = path.join(ROOT, 'e2e', 'n8n', version);
+	const dir = path.join(ROOT, 'n8n-pins', version);
 	if (!fs.existsSync(path.join(dir, 'package.json'))) {
-		const known = fs.readdirSync(path.join(ROOT, 'e2e', 'n8n')).join(', ');
-		throw new Error(`No pins for n8n ${version} under e2e/n8n/ (known: ${known})`);
+		const known = fs.readdirSync(path.join(ROOT, 'n8n-pins')).join(', ');
+		throw new Error(`No pins for n8n ${version} under n8n-pins/ (known: ${known})`);
 	}
 	return dir;
 }

@@ -3,7 +3,7 @@
 // `npm run test:e2e [-- <jest args>]`: builds the package, packs it (what npm would publish),
 // makes sure each pinned n8n is installed (scripts/ensure-n8n.js, cached outside node_modules),
 // then runs the e2e suite (jest.e2e.config.js) once per n8n version.
-//   FLEXTELL_E2E_VERSIONS=2.40.7,1.123.81   versions to run (default: every folder under e2e/n8n/)
+//   FLEXTELL_E2E_VERSIONS=2.40.7,1.123.81   versions to run (default: every folder under n8n-pins/)
 //   FLEXTELL_E2E_SKIP_BUILD=1               use dist/ as it is
 //   FLEXTELL_E2E_ALLOW_FAIL=1.123.81        versions whose failures are reported but do not fail the
 //                                           run (a known, documented incompatibility; see docs/e2e.md)
@@ -21,7 +21,7 @@ const { newTempEntries, tempListing } = require('../temp-listing');
 const queue = process.argv[2] === '--queue';
 // --testMatch last: it takes a list, and would swallow test paths given after it
 const jestArgs = queue ? [...process.argv.slice(3), '--testMatch', '**/*.queue.test.js'] : process.argv.slice(2);
-const versions = (queue ? QUEUE_VERSION : process.env.FLEXTELL_E2E_VERSIONS || fs.readdirSync(path.join(ROOT, 'e2e', 'n8n')).sort().reverse().join(','))
+const versions = (queue ? QUEUE_VERSION : process.env.FLEXTELL_E2E_VERSIONS || fs.readdirSync(path.join(ROOT, 'n8n-pins')).sort().reverse().join(','))
 	.split(',')
 	.map((v) => v.trim())
 	.filter(Boolean);
