@@ -9,14 +9,14 @@
 // Run with `npm run test:e2e` (test/e2e/run.js sets FLEXTELL_N8N_VERSION and FLEXTELL_E2E_PACK_DIR).
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { n8nPaths, isInstalled, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
+const { n8nPaths, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
 const n8n = require('../../scripts/lib/n8n');
 const { agentWorkflow, flextellTool, modelCredentialRecord, MODEL_CREDENTIAL } = require('../../scripts/lib/agent');
 const { apiRequests } = require('../../scripts/lib/sandbox');
 const { startScriptedModel } = require('../../sandbox/scripted-model');
 const { CRED } = require('./workflows');
+const { endSuite, startSuite } = require('./suite-start');
 
 const VERSION = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION;
 const install = n8nPaths(VERSION);
@@ -73,16 +73,12 @@ const result = (i) => {
 };
 
 beforeAll(async () => {
-	if (!isInstalled(VERSION)) {
-		throw new Error(`n8n ${VERSION} is not installed: run \`node scripts/ensure-n8n.js ${VERSION}\` (npm run test:e2e does it)`);
-	}
 	const t0 = Date.now();
-	const packDir = process.env.FLEXTELL_E2E_PACK_DIR || (ownPack = n8n.packPackage());
+	const started = await startSuite(VERSION, 'agent', { requiredFields: { contacts: ['name'] }, maxPageSize: NOTES });
+	({ sb, work, ownPack } = started);
+	const { packDir } = started;
 	toolDescription = require('../../dist/nodes/Flextell/FlextellDescription').TOOL_DESCRIPTION;
-	const { startSandbox } = require('../../sandbox');
-	sb = await startSandbox({ port: 0, lifetimeSeconds: 900, quiet: true, requiredFields: { contacts: ['name'] }, maxPageSize: NOTES });
 	model = await startScriptedModel({ lifetimeSeconds: 900 });
-	work = fs.mkdtempSync(path.join(os.tmpdir(), `flextell-e2e-agent-${VERSION}-`));
 	const folder = path.join(work, 'n8n');
 	fs.mkdirSync(folder);
 	n8n.installPackage(folder, 'pack', packDir);
@@ -140,10 +136,8 @@ beforeAll(async () => {
 }, 330_000);
 
 afterAll(async () => {
-	await sb?.close();
 	await model?.close();
-	if (work && !process.env.FLEXTELL_E2E_KEEP) fs.rmSync(work, { recursive: true, force: true });
-	if (ownPack) fs.rmSync(path.dirname(ownPack), { recursive: true, force: true });
+	await endSuite({ sb, work, ownPack });
 	const lines = Object.entries(timings).map(([k, v]) => `  ${(v / 1000).toFixed(1).padStart(6)} s  ${k}`);
 	process.stderr.write(`\n[e2e agent, n8n ${VERSION}] timings\n${lines.join('\n')}\n`);
 });

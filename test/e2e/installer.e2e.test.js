@@ -13,9 +13,8 @@
 // Every npm request must have gone to the local registry. Run with `npm run test:e2e`.
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { n8nPaths, isInstalled, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
+const { n8nPaths, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
 const n8n = require('../../scripts/lib/n8n');
 const { runExample } = require('../../scripts/lib/examples');
 const { startLocalRegistry, editedPackage, REGISTRY_HOST } = require('../../scripts/lib/registry');
@@ -23,6 +22,7 @@ const { apiRequests } = require('../../scripts/lib/sandbox');
 const { fixedUuid, manualWorkflow } = require('../../scripts/lib/workflows');
 const { seedDemoData } = require('../../sandbox/demo-data');
 const { CRED } = require('./workflows');
+const { endSuite, startSuite } = require('./suite-start');
 
 const VERSION = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION;
 const install = n8nPaths(VERSION);
@@ -45,6 +45,7 @@ const WORKFLOW = manualWorkflow('e2eInstaller0001', 'e2e: saved before the insta
 /** What runExample() needs to run the workflow from its manual trigger. */
 const RUNNABLE = { number: '', file: WORKFLOW.name, id: WORKFLOW.id, name: WORKFLOW.name, trigger: 'Start', workflow: WORKFLOW };
 
+/** @type {string | undefined} */ let ownPack;
 /** @type {any} */ let sb;
 /** @type {string} */ let work;
 /** @type {Awaited<ReturnType<typeof startLocalRegistry>>} */ let registry;
@@ -146,14 +147,10 @@ function packageWarnings() {
 }
 
 beforeAll(async () => {
-	if (!isInstalled(VERSION)) {
-		throw new Error(`n8n ${VERSION} is not installed: run \`node scripts/ensure-n8n.js ${VERSION}\` (npm run test:e2e does it)`);
-	}
-	const packDir = process.env.FLEXTELL_E2E_PACK_DIR || n8n.packPackage();
-	const { startSandbox } = require('../../sandbox');
-	sb = await startSandbox({ port: 0, lifetimeSeconds: 900, quiet: true });
+	const started = await startSuite(VERSION, 'installer');
+	({ sb, work, ownPack } = started);
+	const { packDir } = started;
 	seedDemoData(sb);
-	work = fs.mkdtempSync(path.join(os.tmpdir(), `flextell-e2e-installer-${VERSION}-`));
 	let t0 = Date.now();
 	registry = await startLocalRegistry({ dir: path.join(work, 'registry'), logFile: path.join(work, 'verdaccio.log') });
 	timings.registry = (Date.now() - t0) / 1000;
@@ -183,9 +180,8 @@ beforeAll(async () => {
 afterAll(async () => {
 	await server?.stop();
 	await registry?.stop();
-	await sb?.close();
 	process.stderr.write(`[installer e2e, n8n ${VERSION}] ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}\n`);
-	if (work && !process.env.FLEXTELL_E2E_KEEP) fs.rmSync(work, { recursive: true, force: true });
+	await endSuite({ sb, work, ownPack });
 });
 
 describe(`n8n ${VERSION}: Settings → Community Nodes, from a registry`, () => {

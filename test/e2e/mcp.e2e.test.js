@@ -9,13 +9,13 @@
 // An n8n line without the MCP Server Trigger (checked in its install) runs one test that says so.
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { n8nPaths, isInstalled, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
+const { n8nPaths, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
 const n8n = require('../../scripts/lib/n8n');
 const { apiRequests } = require('../../scripts/lib/sandbox');
 const { mcpExamples, MCP_DEMO_CREDENTIAL, mcpDemoCredentialRecord } = require('../../scripts/lib/examples');
 const { CRED } = require('./workflows');
+const { endSuite, startSuite } = require('./suite-start');
 
 const VERSION = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION;
 const install = n8nPaths(VERSION);
@@ -89,13 +89,11 @@ if (!HAS_MCP_TRIGGER) {
 	});
 } else {
 	beforeAll(async () => {
-		if (!isInstalled(VERSION)) throw new Error(`n8n ${VERSION} is not installed: run \`node scripts/ensure-n8n.js ${VERSION}\` (npm run test:e2e does it)`);
 		if (!EXAMPLE) throw new Error('examples/06-*.json (the MCP example) is missing');
 		const t0 = Date.now();
-		const packDir = process.env.FLEXTELL_E2E_PACK_DIR || (ownPack = n8n.packPackage());
-		const { startSandbox } = require('../../sandbox');
-		sb = await startSandbox({ port: 0, lifetimeSeconds: 900, quiet: true, requiredFields: { contacts: ['name'] }, maxPageSize: NOTES });
-		work = fs.mkdtempSync(path.join(os.tmpdir(), `flextell-e2e-mcp-${VERSION}-`));
+		const started = await startSuite(VERSION, 'mcp', { requiredFields: { contacts: ['name'] }, maxPageSize: NOTES });
+		({ sb, work, ownPack } = started);
+		const { packDir } = started;
 		const folder = path.join(work, 'n8n');
 		fs.mkdirSync(folder);
 		n8n.installPackage(folder, 'pack', packDir);
@@ -124,9 +122,7 @@ if (!HAS_MCP_TRIGGER) {
 	afterAll(async () => {
 		await client?.close().catch(() => {});
 		await server?.stop();
-		await sb?.close();
-		if (work && !process.env.FLEXTELL_E2E_KEEP) fs.rmSync(work, { recursive: true, force: true });
-		if (ownPack) fs.rmSync(path.dirname(ownPack), { recursive: true, force: true });
+		await endSuite({ sb, work, ownPack });
 		const lines = Object.entries(timings).map(([k, v]) => `  ${(v / 1000).toFixed(1).padStart(6)} s  ${k}`);
 		process.stderr.write(`\n[e2e mcp, n8n ${VERSION}] timings\n${lines.join('\n')}\n`);
 	});

@@ -5,13 +5,13 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { n8nPaths, isInstalled, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
+const { n8nPaths, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
 const n8n = require('../../scripts/lib/n8n');
 const { apiRequests } = require('../../scripts/lib/sandbox');
 const processes = require('../../scripts/lib/processes');
 const { CRED, WF } = require('./workflows');
+const { endSuite, startSuite } = require('./suite-start');
 
 const VERSION = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION;
 const EXAMPLES_DIR = path.join(n8n.ROOT, 'examples');
@@ -19,6 +19,7 @@ const install = n8nPaths(VERSION);
 const timings = /** @type {Record<string, number>} */ ({});
 const notes = /** @type {string[]} */ ([]);
 
+/** @type {string | undefined} */ let ownPack;
 /** @type {any} */ let sb;
 /** @type {string} */ let template;
 /** @type {string} */ let work;
@@ -106,13 +107,9 @@ function failureText(r) {
 }
 
 beforeAll(async () => {
-	if (!isInstalled(VERSION)) {
-		throw new Error(`n8n ${VERSION} is not installed: run \`node scripts/ensure-n8n.js ${VERSION}\` (npm run test:e2e does it)`);
-	}
-	const packDir = process.env.FLEXTELL_E2E_PACK_DIR || n8n.packPackage();
-	const { startSandbox } = require('../../sandbox');
-	sb = await startSandbox({ port: 0, lifetimeSeconds: 1800, quiet: true, requiredFields: { contacts: ['name'] } });
-	work = fs.mkdtempSync(path.join(os.tmpdir(), `flextell-e2e-${VERSION}-`));
+	const started = await startSuite(VERSION, 'workflows', { lifetimeSeconds: 1800, requiredFields: { contacts: ['name'] } });
+	({ sb, work, ownPack } = started);
+	const { packDir } = started;
 	template = path.join(work, 'template');
 	fs.mkdirSync(template);
 
@@ -144,8 +141,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-	await sb?.close();
-	if (work && !process.env.FLEXTELL_E2E_KEEP) fs.rmSync(work, { recursive: true, force: true });
+	await endSuite({ sb, work, ownPack });
 	const lines = Object.entries(timings).map(([k, v]) => `  ${(v / 1000).toFixed(1).padStart(6)} s  ${k}`);
 	process.stderr.write(`\n[e2e n8n ${VERSION}] timings\n${lines.join('\n')}\n${notes.map((n) => `  ${n}`).join('\n')}\n`);
 });

@@ -7,14 +7,14 @@
 // Run with `npm run test:e2e` (test/e2e/run.js sets FLEXTELL_N8N_VERSION and FLEXTELL_E2E_PACK_DIR).
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { n8nPaths, isInstalled, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
+const { n8nPaths, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
 const n8n = require('../../scripts/lib/n8n');
 const { apiRequests } = require('../../scripts/lib/sandbox');
 const { fixedUuid, manualWorkflow } = require('../../scripts/lib/workflows');
 const { seedDemoData } = require('../../sandbox/demo-data');
 const { CRED } = require('./workflows');
+const { endSuite, startSuite } = require('./suite-start');
 
 const VERSION = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION;
 const install = n8nPaths(VERSION);
@@ -47,6 +47,7 @@ const WORKFLOWS = {
 	mistyped: manualWorkflow('e2eMistyped00001', 'e2e: a mistyped collection', [flextell('Typo', { method: 'GET', path: 'contactz' })]),
 };
 
+/** @type {string | undefined} */ let ownPack;
 /** @type {any} */ let sb;
 /** @type {string} */ let work;
 /** @type {string} */ let folder;
@@ -74,14 +75,10 @@ function expectSuccess(r) {
 }
 
 beforeAll(async () => {
-	if (!isInstalled(VERSION)) {
-		throw new Error(`n8n ${VERSION} is not installed: run \`node scripts/ensure-n8n.js ${VERSION}\` (npm run test:e2e does it)`);
-	}
-	const packDir = process.env.FLEXTELL_E2E_PACK_DIR || n8n.packPackage();
-	const { startSandbox } = require('../../sandbox');
-	sb = await startSandbox({ port: 0, lifetimeSeconds: 900, quiet: true });
+	const started = await startSuite(VERSION, 'newcomer');
+	({ sb, work, ownPack } = started);
+	const { packDir } = started;
 	seedDemoData(sb);
-	work = fs.mkdtempSync(path.join(os.tmpdir(), `flextell-e2e-newcomer-${VERSION}-`));
 	folder = path.join(work, 'user');
 	fs.mkdirSync(folder);
 	n8n.installPackage(folder, 'pack', packDir);
@@ -99,8 +96,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-	await sb?.close();
-	if (work) fs.rmSync(work, { recursive: true, force: true });
+	await endSuite({ sb, work, ownPack });
 });
 
 describe(`n8n ${VERSION}: a newcomer's first runs`, () => {

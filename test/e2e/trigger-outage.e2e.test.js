@@ -6,11 +6,11 @@
 // Run with `npm run test:e2e` (test/e2e/run.js sets FLEXTELL_N8N_VERSION and FLEXTELL_E2E_PACK_DIR).
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { n8nPaths, isInstalled, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
+const { n8nPaths, DEFAULT_VERSION } = require('../../scripts/ensure-n8n');
 const n8n = require('../../scripts/lib/n8n');
 const { CRED } = require('./workflows');
+const { endSuite, startSuite } = require('./suite-start');
 
 const VERSION = process.env.FLEXTELL_N8N_VERSION || DEFAULT_VERSION;
 const install = n8nPaths(VERSION);
@@ -27,6 +27,7 @@ const SKIP_LOG = 'the previous poll of this trigger is still running';
 /** 500s queued for the list: each failing poll uses 2–4 of them (retries until its budget ends). */
 const OUTAGE_FAULTS = 10;
 
+/** @type {string | undefined} */ let ownPack;
 /** @type {any} */ let sb;
 /** @type {string} */ let work;
 /** @type {string} */ let folder;
@@ -99,13 +100,9 @@ function errorOf(execution) {
 }
 
 beforeAll(async () => {
-	if (!isInstalled(VERSION)) {
-		throw new Error(`n8n ${VERSION} is not installed: run \`node scripts/ensure-n8n.js ${VERSION}\` (npm run test:e2e does it)`);
-	}
-	const packDir = process.env.FLEXTELL_E2E_PACK_DIR || n8n.packPackage();
-	const { startSandbox } = require('../../sandbox');
-	sb = await startSandbox({ port: 0, lifetimeSeconds: 900, quiet: true, requiredFields: { contacts: ['name'] } });
-	work = fs.mkdtempSync(path.join(os.tmpdir(), `flextell-e2e-outage-${VERSION}-`));
+	const started = await startSuite(VERSION, 'outage', { requiredFields: { contacts: ['name'] } });
+	({ sb, work, ownPack } = started);
+	const { packDir } = started;
 	folder = path.join(work, 'user');
 	fs.mkdirSync(folder);
 	n8n.installPackage(folder, 'pack', packDir);
@@ -120,8 +117,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-	await sb?.close();
-	if (work && !process.env.FLEXTELL_E2E_KEEP) fs.rmSync(work, { recursive: true, force: true });
+	await endSuite({ sb, work, ownPack });
 });
 
 test(`n8n ${VERSION}: the list fails for longer than a poll's budget while polls keep starting, then recovers: every record once, error executions for the failed polls, skipped overlapping polls logged, idle polls silent`, async () => {
