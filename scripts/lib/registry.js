@@ -57,13 +57,68 @@ function npmEnv(env, userconfig) {
 }
 
 /**
- * Starts Verdaccio and the proxy in dir (a temp folder the caller removes after stop()).
+ * Starts Verdaccio and the proxy in dir (a temp folder the caller removes after stop()), in steps:
+ * Verdaccio, a user to publish with, the proxy, the user config that points npm at the proxy.
  * @param {{ dir: string, logFile?: string }} o
  */
 async function startLocalRegistry(o) {
 	const dir = o.dir;
-	fs.mkdirSync(path.join(dir, 'storage'), { recursive: true });
 	const port = await freePort();
+	const url = `http://127.0.0.1:${port}/`;
+	const verdaccio = await startVerdaccio(dir, port, o.logFile);
+	const publishConfig = await publisherConfig(dir, port, verdaccio);
+	const { certPath, keyPath } = hostCertificate(dir, REGISTRY_HOST);
+	const { proxy, tls, proxyPort, connects, requests } = await startTunnel(port, { certPath, keyPath });
+	const userconfig = userConfig(dir, proxyPort, certPath);
+
+	return {
+		url,
+		userconfig,
+		/** Hosts npm asked the proxy to tunnel to, in order. */
+		connects,
+		/** Requests forwarded to Verdaccio, in order. */
+		requests,
+		/** @param {Record<string,string>|NodeJS.ProcessEnv} env */
+		env: (env) => npmEnv(env, userconfig),
+		/**
+		 * `npm publish` of a package folder (its package.json as it is) to Verdaccio, under a dist-tag.
+		 * @param {string} folder @param {string} [tag] default `latest`
+		 */
+		publish(folder, tag = 'latest') {
+			const r = spawnSync('npm', ['publish', folder, '--ignore-scripts', '--tag', tag, '--registry', url, '--userconfig', publishConfig], {
+				cwd: dir,
+				encoding: 'utf8',
+				env: npmEnv(process.env, publishConfig),
+				timeout: 120_000,
+			});
+			if (r.status !== 0) throw new Error(`npm publish ${folder} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+			return r;
+		},
+		/**
+		 * `npm <args>` through the local registry as a user's npm would run it (the user config above),
+		 * without blocking: the proxy runs in this process.
+		 * @param {string[]} args @param {{ cwd: string, timeoutMs?: number }} o
+		 */
+		npm: (args, o) => npmAsync(args, o, userconfig),
+		/** Stops the proxy and Verdaccio. */
+		async stop() {
+			proxy.closeAllConnections?.();
+			await new Promise((r) => proxy.close(() => r(undefined)));
+			tls.closeAllConnections?.();
+			tls.close();
+			await verdaccio.stop('SIGTERM', 5000);
+		},
+		verdaccio,
+	};
+}
+
+/**
+ * Verdaccio on 127.0.0.1:port, its storage in dir, no uplinks (nothing but what is published
+ * there); ready once it answers its ping (stopped again when it does not).
+ * @param {string} dir @param {number} port @param {string} [logFile]
+ */
+async function startVerdaccio(dir, port, logFile) {
+	fs.mkdirSync(path.join(dir, 'storage'), { recursive: true });
 	const url = `http://127.0.0.1:${port}/`;
 	const config = path.join(dir, 'verdaccio.yaml');
 	fs.writeFileSync(
@@ -92,7 +147,7 @@ async function startLocalRegistry(o) {
 	const verdaccio = startProcess(process.execPath, [path.join(ROOT, 'node_modules', 'verdaccio', 'bin', 'verdaccio'), '--config', config, '--listen', `127.0.0.1:${port}`], {
 		cwd: dir,
 		env: { ...npmEnv(process.env, path.join(dir, 'none.npmrc')), HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') },
-		logFile: o.logFile,
+		logFile,
 	});
 	try {
 		await waitFor(
@@ -113,8 +168,16 @@ async function startLocalRegistry(o) {
 		await verdaccio.stop('SIGKILL', 1000);
 		throw e;
 	}
+	return verdaccio;
+}
 
-	// A user for publishing (Verdaccio's htpasswd plugin registers it and hands back a token).
+/**
+ * A user for publishing (Verdaccio's htpasswd plugin registers it and hands back a token), and the
+ * npm config file that publishes with its token (Verdaccio stopped when that fails).
+ * @param {string} dir @param {number} port @param {{ stop: (signal: NodeJS.Signals, ms: number) => Promise<unknown> }} verdaccio
+ */
+async function publisherConfig(dir, port, verdaccio) {
+	const url = `http://127.0.0.1:${port}/`;
 	const user = { name: 'flextell-ci', password: 'flextell-ci-password' };
 	const added = await fetch(`${url}-/user/org.couchdb.user:${user.name}`, {
 		method: 'PUT',
@@ -131,12 +194,18 @@ async function startLocalRegistry(o) {
 		publishConfig,
 		[`registry=${url}`, `//127.0.0.1:${port}/:_authToken=${addedBody.token}`, `cache=${path.join(dir, 'npm-cache')}`, 'audit=false', 'fund=false', 'update-notifier=false', ''].join('\n'),
 	);
+	return publishConfig;
+}
 
-	// The proxy: CONNECT registry.npmjs.org:443 → TLS with the throw-away certificate → Verdaccio.
-	const { certPath, keyPath } = hostCertificate(dir, REGISTRY_HOST);
+/**
+ * The proxy: CONNECT registry.npmjs.org:443 → TLS with the throw-away certificate → Verdaccio on
+ * port; every other host refused. Records what it was asked.
+ * @param {number} port Verdaccio's @param {{ certPath: string, keyPath: string }} cert
+ */
+async function startTunnel(port, cert) {
 	/** @type {string[]} */ const connects = [];
 	/** @type {{ method: string, url: string, status: number }[]} */ const requests = [];
-	const tls = https.createServer({ key: fs.readFileSync(keyPath), cert: fs.readFileSync(certPath) }, (req, res) => {
+	const tls = https.createServer({ key: fs.readFileSync(cert.keyPath), cert: fs.readFileSync(cert.certPath) }, (req, res) => {
 		const entry = { method: String(req.method), url: String(req.url), status: 0 };
 		requests.push(entry);
 		const up = http.request(
@@ -166,12 +235,20 @@ async function startLocalRegistry(o) {
 		if (head.length) socket.unshift(head);
 		tls.emit('connection', socket);
 	});
+	/** @type {number} */
 	const proxyPort = await new Promise((resolve, reject) => {
 		proxy.once('error', reject);
 		proxy.listen(0, '127.0.0.1', () => resolve(/** @type {import('node:net').AddressInfo} */ (proxy.address()).port));
 	});
+	return { proxy, tls, proxyPort, connects, requests };
+}
 
-	// What n8n's npm (and a user's npm in the manual route) reads instead of ~/.npmrc.
+/**
+ * What n8n's npm (and a user's npm in the manual route) reads instead of ~/.npmrc: the registry
+ * through the proxy, trusting its certificate.
+ * @param {string} dir @param {number} proxyPort @param {string} certPath
+ */
+function userConfig(dir, proxyPort, certPath) {
 	const userconfig = path.join(dir, 'user.npmrc');
 	fs.writeFileSync(
 		userconfig,
@@ -187,64 +264,31 @@ async function startLocalRegistry(o) {
 			'',
 		].join('\n'),
 	);
+	return userconfig;
+}
 
-	return {
-		url,
-		userconfig,
-		/** Hosts npm asked the proxy to tunnel to, in order. */
-		connects,
-		/** Requests forwarded to Verdaccio, in order. */
-		requests,
-		/** @param {Record<string,string>|NodeJS.ProcessEnv} env */
-		env: (env) => npmEnv(env, userconfig),
-		/**
-		 * `npm publish` of a package folder (its package.json as it is) to Verdaccio, under a dist-tag.
-		 * @param {string} folder @param {string} [tag] default `latest`
-		 */
-		publish(folder, tag = 'latest') {
-			const r = spawnSync('npm', ['publish', folder, '--ignore-scripts', '--tag', tag, '--registry', url, '--userconfig', publishConfig], {
-				cwd: dir,
-				encoding: 'utf8',
-				env: npmEnv(process.env, publishConfig),
-				timeout: 120_000,
-			});
-			if (r.status !== 0) throw new Error(`npm publish ${folder} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
-			return r;
-		},
-		/**
-		 * `npm <args>` through the local registry as a user's npm would run it (the user config above),
-		 * without blocking: the proxy runs in this process.
-		 * @param {string[]} args @param {{ cwd: string, timeoutMs?: number }} o
-		 * @returns {Promise<{ status: number|null, stdout: string, stderr: string }>}
-		 */
-		npm(args, o) {
-			return new Promise((resolve, reject) => {
-				const child = spawn('npm', args, { cwd: o.cwd, env: npmEnv(process.env, userconfig), stdio: ['ignore', 'pipe', 'pipe'] });
-				let stdout = '';
-				let stderr = '';
-				child.stdout.on('data', (d) => (stdout += d));
-				child.stderr.on('data', (d) => (stderr += d));
-				const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 180_000);
-				child.on('error', (e) => {
-					clearTimeout(timer);
-					reject(e);
-				});
-				child.on('close', (status) => {
-					clearTimeout(timer);
-					resolve({ status, stdout, stderr });
-				});
-			});
-		},
-		/** Stops the proxy and Verdaccio. */
-		async stop() {
-			proxy.closeAllConnections?.();
-			await new Promise((r) => proxy.close(() => r(undefined)));
-			tls.closeAllConnections?.();
-			tls.close();
-			await verdaccio.stop('SIGTERM', 5000);
-		},
-		verdaccio,
-	};
+/**
+ * `npm <args>` with a user config, without blocking (killed after timeoutMs, default 3 min).
+ * @param {string[]} args @param {{ cwd: string, timeoutMs?: number }} o @param {string} userconfig
+ * @returns {Promise<{ status: number|null, stdout: string, stderr: string }>}
+ */
+function npmAsync(args, o, userconfig) {
+	return new Promise((resolve, reject) => {
+		const child = spawn('npm', args, { cwd: o.cwd, env: npmEnv(process.env, userconfig), stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d) => (stdout += d));
+		child.stderr.on('data', (d) => (stderr += d));
+		const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 180_000);
+		child.on('error', (e) => {
+			clearTimeout(timer);
+			reject(e);
+		});
+		child.on('close', (status) => {
+			clearTimeout(timer);
+			resolve({ status, stdout, stderr });
+		});
+	});
 }
 
 /**
