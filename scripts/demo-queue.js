@@ -8,7 +8,6 @@
 //
 //   npm run demo -- --queue [--port 5678] [--workers 2] [--no-build] [--no-owner] [--sandbox-port 0]
 'use strict';
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -16,17 +15,18 @@ const { ensureN8n } = require('./ensure-n8n');
 const n8n = require('./lib/n8n');
 const { startQueueCluster, QUEUE_VERSION } = require('./lib/queue');
 const { stopper } = require('./lib/processes');
-const { control, startSandboxChild } = require('./lib/sandbox');
 const { modelCredentialRecord } = require('./lib/agent');
+const { DEMO_CREDENTIAL: CREDENTIAL, buildPackage, startStandIns } = require('./lib/demo');
 const { listExamples } = require('./lib/examples');
-const { startScriptedModel } = require('../sandbox/scripted-model');
-
-const CREDENTIAL = { id: 'flextellSandbox1', name: 'Flextell sandbox' };
 
 /** @param {string} msg */
 const say = (msg) => process.stdout.write(`[demo --queue] ${msg}\n`);
 
-/** @param {Record<string, string|boolean>} args  the demo's options */
+/**
+ * The queue demo's steps: build and install, the sandbox and the model, the cluster (scripts/lib/queue.js),
+ * then it waits for a stop or for an n8n process that ends on its own.
+ * @param {Record<string, string|boolean>} args  the demo's options
+ */
 async function queueDemo(args) {
 	const t0 = Date.now();
 	const port = Number(args.port || process.env.N8N_PORT || 5678);
@@ -37,26 +37,9 @@ async function queueDemo(args) {
 	finals.push(() => fs.rmSync(temp, { recursive: true, force: true }));
 
 	try {
-		if (args.build !== false) {
-			say('building the package (npm run build)…');
-			const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: n8n.ROOT, stdio: 'inherit' });
-			if (b.status !== 0) throw new Error('npm run build failed');
-		}
+		if (args.build !== false) buildPackage(say);
 		const install = ensureN8n(QUEUE_VERSION);
-		const sandbox = await startSandboxChild({
-			port: args['sandbox-port'] !== undefined ? Number(args['sandbox-port']) : await n8n.freePort(),
-			logFile: path.join(temp, 'sandbox.log'),
-			args: ['--seed', '--rate-limit', '10/2', '--lifetime', String(7 * 24 * 3600)],
-		});
-		cleanups.push(sandbox.stop);
-		const sb = sandbox.info;
-		say(`sandbox: ${sb.baseUrl} (rate limit 10 requests / 2 s per token)`);
-		const tokens = await control(sb, 'tokens', { scope: 'read write', ttlSeconds: 3600 });
-		// Example 05's chat model: a scripted stand-in on 127.0.0.1, no AI (README: Use Flextell in an AI agent).
-		const model = await startScriptedModel({ logFile: path.join(temp, 'model.log') });
-		cleanups.push(model.close);
-		say(`scripted chat model (offline stand-in, not an AI): ${model.baseUrl}`);
-
+		const { sb, tokens, model } = await startStandIns(args, temp, cleanups, say);
 		const cluster = await startQueueCluster({
 			install,
 			certPath: sb.certPath,
@@ -75,31 +58,12 @@ async function queueDemo(args) {
 			},
 			say,
 		});
-		const portArg = port === 5678 ? '' : ` -- --port ${port}`;
 		let login = '';
 		if (args.owner !== false) {
 			await n8n.ownerSession(cluster.base);
 			login = `  log in as ${n8n.DEMO_OWNER.email} / ${n8n.DEMO_OWNER.password}\n`;
 		}
-		process.stdout.write(
-			`\n  n8n ${QUEUE_VERSION} in queue mode with n8n-nodes-flextell is ready (${((Date.now() - t0) / 1000).toFixed(0)} s):\n\n` +
-				`  Editor:      ${cluster.url}\n${login}` +
-				`  Main:        n8n start (editor, triggers, webhooks); executions go to ${workers} workers (n8n worker)\n` +
-				`  PostgreSQL:  127.0.0.1:${cluster.postgres.port}, database ${cluster.postgres.database}; Redis: 127.0.0.1:${cluster.redis.port}\n` +
-				`  Credential:  "${CREDENTIAL.name}" (connected to the sandbox at ${sb.baseUrl})\n` +
-				`  Workflows:   ${listExamples().map((e) => `\n    ${e.number}  ${e.name}`).join('')}\n` +
-				`               open one and click "Execute workflow", or run it here: npm run example 03${portArg} (all: npm run example all${portArg})\n` +
-				`  Logs:        ${cluster.dir}/{main,${cluster.workers.map((w) => w.name).join(',')},postgres,redis}.log (temporary)\n\n` +
-				`  Press Ctrl-C to stop.\n`,
-		);
-		// for scripts and tests (stdout not a terminal): where it runs, the login, and the temp
-		// folders that go when it stops; a person at a terminal has it all in the lines above
-		const folders = [temp, cluster.dir, path.dirname(sb.certPath)];
-		if (!process.stdout.isTTY) {
-			process.stdout.write(
-				`DEMO_READY ${JSON.stringify({ url: cluster.url, queue: true, workers, sandbox: sb.url, owner: args.owner === false ? null : n8n.DEMO_OWNER, folders, ports: [cluster.postgres.port, cluster.redis.port] })}\n`,
-			);
-		}
+		printReady({ t0, port, workers, login, cluster, sb, temp, owner: args.owner !== false });
 		// an n8n process that ends on its own ends the demo
 		const ended = await Promise.race(
 			[cluster.main, ...cluster.workers].map((i) => /** @type {Promise<any>} */ (i.running?.exited).then((x) => ({ name: i.name, ...x }))),
@@ -113,6 +77,34 @@ async function queueDemo(args) {
 		if (stopping()) return; // cut short by a stop: not a failure
 		say(`failed: ${e instanceof Error ? e.message : e}`);
 		await stopAll(1);
+	}
+}
+
+/**
+ * What a person reads when the queue demo is up; and, for scripts and tests (stdout not a
+ * terminal), one DEMO_READY line: where it runs, the login, and the temp folders that go when it stops.
+ * @param {{ t0: number, port: number, workers: number, login: string, cluster: Awaited<ReturnType<typeof startQueueCluster>>,
+ *           sb: { baseUrl: string, url: string, certPath: string }, temp: string, owner: boolean }} o
+ */
+function printReady(o) {
+	const { cluster, sb } = o;
+	const portArg = o.port === 5678 ? '' : ` -- --port ${o.port}`;
+	process.stdout.write(
+		`\n  n8n ${QUEUE_VERSION} in queue mode with n8n-nodes-flextell is ready (${((Date.now() - o.t0) / 1000).toFixed(0)} s):\n\n` +
+			`  Editor:      ${cluster.url}\n${o.login}` +
+			`  Main:        n8n start (editor, triggers, webhooks); executions go to ${o.workers} workers (n8n worker)\n` +
+			`  PostgreSQL:  127.0.0.1:${cluster.postgres.port}, database ${cluster.postgres.database}; Redis: 127.0.0.1:${cluster.redis.port}\n` +
+			`  Credential:  "${CREDENTIAL.name}" (connected to the sandbox at ${sb.baseUrl})\n` +
+			`  Workflows:   ${listExamples().map((e) => `\n    ${e.number}  ${e.name}`).join('')}\n` +
+			`               open one and click "Execute workflow", or run it here: npm run example 03${portArg} (all: npm run example all${portArg})\n` +
+			`  Logs:        ${cluster.dir}/{main,${cluster.workers.map((w) => w.name).join(',')},postgres,redis}.log (temporary)\n\n` +
+			`  Press Ctrl-C to stop.\n`,
+	);
+	const folders = [o.temp, cluster.dir, path.dirname(sb.certPath)];
+	if (!process.stdout.isTTY) {
+		process.stdout.write(
+			`DEMO_READY ${JSON.stringify({ url: cluster.url, queue: true, workers: o.workers, sandbox: sb.url, owner: o.owner ? n8n.DEMO_OWNER : null, folders, ports: [cluster.postgres.port, cluster.redis.port] })}\n`,
+		);
 	}
 }
 
