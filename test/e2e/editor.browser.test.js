@@ -82,12 +82,29 @@ test('the editor: owner setup, Flextell found in the node panel, icon and parame
 	}
 });
 
-/** @param {import('playwright-core').Page} page */
+/**
+ * The steps a person takes in the editor, in order.
+ * @param {import('playwright-core').Page} page
+ */
 async function editorSteps(page) {
 	assert.ok(ready);
-	await page.goto(ready.url, { waitUntil: 'domcontentloaded' });
+	await signIn(page, ready);
+	// the imported example workflows are listed
+	await page.goto(`${ready.url}/home/workflows`, { waitUntil: 'domcontentloaded' });
+	await page.getByText('Flextell: create a contact, read it back, update it').first().waitFor({ timeout: 60_000 });
+	const item = await findInNodePanel(page, ready.url);
+	const ndv = await openNodeDetails(page, item);
+	await parametersRender(page, ndv);
+	await runExample2(page, ready.url);
+}
 
-	// n8n shows the owner setup on a fresh instance, else the sign-in form
+/**
+ * n8n shows the owner setup on a fresh instance, else the sign-in form; after setup it may ask
+ * "customize n8n" questions: skipped if shown.
+ * @param {import('playwright-core').Page} page @param {{ url: string, owner?: { email: string, password: string } | null }} ready
+ */
+async function signIn(page, ready) {
+	await page.goto(ready.url, { waitUntil: 'domcontentloaded' });
 	await page.waitForURL((u) => /\/(setup|signin|home|workflow)/.test(u.pathname), { timeout: 90_000 });
 	if (page.url().includes('/setup')) {
 		await page.fill('input[name="email"]', SETUP_OWNER.email);
@@ -102,33 +119,38 @@ async function editorSteps(page) {
 		await page.click('[data-test-id="form-submit-button"]');
 	}
 	await page.waitForURL((u) => !/\/(setup|signin)/.test(u.pathname), { timeout: 60_000 });
-	// after setup n8n may ask "customize n8n" questions: skip them if shown
 	const skip = page.locator('[data-test-id="personalization-form"] button:has-text("Skip"), button:has-text("Get started")');
 	if (await skip.first().isVisible({ timeout: 3000 }).catch(() => false)) await skip.first().click();
+}
 
-	// the imported example workflows are listed
-	await page.goto(`${ready.url}/home/workflows`, { waitUntil: 'domcontentloaded' });
-	await page.getByText('Flextell: create a contact, read it back, update it').first().waitFor({ timeout: 60_000 });
-
-	// a new workflow: open the node panel and search "Flextell"
-	await page.goto(`${ready.url}/workflow/new`, { waitUntil: 'domcontentloaded' });
+/**
+ * A new workflow: the node panel searched for "Flextell"; the item found, with its icon (the
+ * package's SVG, served by n8n and actually loaded).
+ * @param {import('playwright-core').Page} page @param {string} url
+ */
+async function findInNodePanel(page, url) {
+	await page.goto(`${url}/workflow/new`, { waitUntil: 'domcontentloaded' });
 	await page.locator('[data-test-id="canvas-add-button"]').click({ timeout: 90_000 });
 	const search = page.locator('[data-test-id="node-creator-search-bar"] input, input[data-test-id="node-creator-search-bar"]').first();
 	await search.fill('Flextell');
 	const item = page.locator('[data-test-id="node-creator-node-item"]').filter({ hasText: 'Flextell' }).first();
 	await item.waitFor({ timeout: 30_000 });
-
-	// its icon: the package's SVG, served by n8n and actually loaded
 	const icon = item.locator('img').first();
 	const src = await icon.getAttribute('src');
 	assert.match(String(src), /\/icons\/n8n-nodes-flextell\/.*flextell.*\.svg$/);
 	const loaded = await icon.evaluate((/** @type {any} */ img) => img.complete && img.naturalWidth > 0);
 	assert.ok(loaded, `the node icon ${src} did not load`);
+	return item;
+}
 
+/**
+ * Clicks the item. Depending on where the panel was opened, n8n shows the node's details page ("Add
+ * to workflow", for a community node offered as a first step), its actions (one per method), or the
+ * node itself: go on until the node details view (NDV) is open.
+ * @param {import('playwright-core').Page} page @param {import('playwright-core').Locator} item
+ */
+async function openNodeDetails(page, item) {
 	await item.click();
-	// Depending on where the panel was opened, n8n shows the node's details page ("Add to
-	// workflow", for a community node offered as a first step), its actions (one per method), or
-	// the node itself: go on until the node details view (NDV) is open.
 	const ndv = page.locator('[data-test-id="ndv"]');
 	const addToWorkflow = page.getByRole('button', { name: /Add to workflow/i }).first();
 	const action = page.locator('[data-test-id="node-creator-action-item"]').filter({ hasText: /Get records/i }).first();
@@ -139,8 +161,14 @@ async function editorSteps(page) {
 		else if (await action.isVisible()) await action.click();
 		else await page.waitForTimeout(300);
 	}
+	return ndv;
+}
 
-	// its parameters render in the node details view
+/**
+ * Its parameters render in the node details view; a path typed in; the screenshot of docs/editor.png.
+ * @param {import('playwright-core').Page} page @param {import('playwright-core').Locator} ndv
+ */
+async function parametersRender(page, ndv) {
 	for (const name of ['method', 'path']) {
 		await page.locator(`[data-test-id="parameter-input-${name}"]`).first().waitFor({ timeout: 30_000 });
 	}
@@ -155,15 +183,21 @@ async function editorSteps(page) {
 	fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
 	await page.screenshot({ path: SCREENSHOT });
 	process.stderr.write(`[editor] screenshot saved to ${path.relative(n8n.ROOT, SCREENSHOT)}\n`);
+}
 
-	// an imported example, run from the editor: editor → n8n → the sandbox over HTTPS
-	await page.goto(`${ready.url}/workflow/flextellExample2`, { waitUntil: 'domcontentloaded' });
+/**
+ * An imported example, run from the editor: editor → n8n → the sandbox over HTTPS; its 5 nodes
+ * succeed; the screenshot of docs/editor-workflow.png.
+ * @param {import('playwright-core').Page} page @param {string} url
+ */
+async function runExample2(page, url) {
+	await page.goto(`${url}/workflow/flextellExample2`, { waitUntil: 'domcontentloaded' });
 	await page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Add company' }).waitFor({ timeout: 60_000 });
 	await page.locator('[data-test-id="execute-workflow-button"]').first().click();
 	const succeeded = page.locator('[data-test-id="canvas-node-status-success"]');
-	const deadline2 = Date.now() + 60_000;
+	const deadline = Date.now() + 60_000;
 	while ((await succeeded.count()) < 5) {
-		assert.ok(Date.now() < deadline2, `only ${await succeeded.count()} of 5 nodes succeeded`);
+		assert.ok(Date.now() < deadline, `only ${await succeeded.count()} of 5 nodes succeeded`);
 		await page.waitForTimeout(300);
 	}
 	await page.waitForTimeout(500);
