@@ -207,11 +207,63 @@ async function main() {
 }
 
 /**
+ * The soak's figures and whether each promise was kept, from the run, the plan and the sandbox.
  * @param {any} run @param {ReturnType<typeof plan>} items
  * @param {any} sb the sandbox @param {number} seconds
  */
 function check(run, items, sb, seconds) {
 	if (run.timedOut) throw new Error(`n8n did not finish within the budget:\n${run.tail}`);
+	const { perItem, outputs, window } = resultsPerItem(run, items);
+	const resultCounts = perItem.map((r) => r.length);
+	const byMethod = resultsByMethod(perItem, items);
+	const api = apiRequests(sb);
+	const requests = requestFigures(api);
+	const posts = creations(sb, items, perItem);
+	const memory = memoryWhileRunning(run, window);
+	const firstError = perItem.flat().find(isErrorItem);
+	const figures = {
+		n8n: N8N_VERSION,
+		items: ITEMS,
+		concurrency: CONCURRENCY,
+		rateLimit: `${LIMIT} per ${WINDOW_SECONDS} s, Retry-After in seconds`,
+		injected: { p503: P503, pReset: PRESET, seed: SEED },
+		seconds: Number(seconds.toFixed(1)),
+		requests: api.length,
+		requestsByMethod: requests.byMethod,
+		injected503: requests.injected503,
+		injectedResets: requests.injectedResets,
+		rateLimited429: requests.rateLimited,
+		earlyRequests: requests.early,
+		earlyRequestsMaxMsAfterTheir429: requests.earlyGaps.length ? Number(Math.max(...requests.earlyGaps).toFixed(1)) : null,
+		earlyRequestsSentAfterThe429: requests.earlyAfterKnown,
+		results: byMethod,
+		firstError: firstError ? `${firstError.error.code}: ${firstError.error.message}` : null,
+		itemsWithoutResult: resultCounts.filter((c) => c === 0).length,
+		itemsWithSeveralResults: resultCounts.filter((c) => c > 1).length,
+		getsRetriedAfterAFault: getsRetriedAfterAFault(api, items, perItem),
+		postsCreated: posts.notes.length,
+		postsCreatedTwice: posts.createdTwice,
+		postsOkWithoutRecord: posts.okWithoutRecord,
+		postsFailedButCreated: posts.failedButCreated,
+		rssMB: memory.rssMB,
+	};
+	const promises = [
+		['every item ends with exactly one result', figures.itemsWithoutResult === 0 && figures.itemsWithSeveralResults === 0 && outputs === ITEMS],
+		['every GET succeeded (retried through 503s and resets)', (byMethod.GET?.failed ?? 0) === 0 && (byMethod.GET?.ok ?? 0) === ITEMS / 2],
+		['no POST created its record twice', posts.createdTwice === 0 && posts.notes.length > 0],
+		['a POST reported as created has its record; one reported as failed has none, or its answer was lost (network_error)', posts.okWithoutRecord === 0 && posts.failedCreatedNotLost === 0],
+		[`no request sent before a Retry-After moment (early arrivals within ${IN_FLIGHT_MS} ms of their 429 were already in flight)`, requests.earlyAfterKnown === 0],
+		['n8n memory bounded (second half grows < 100 MB, peak < 1 GB)', memory.secondHalfGrowth < 100 * MB && memory.peak < 1024 * MB],
+	];
+	return { figures, promises };
+}
+
+/**
+ * Each plan item's results (the branch's items are that method's plan items in plan order:
+ * pairedItem = index among them), how many items came out, and the Flextell nodes' run window.
+ * @param {any} run @param {ReturnType<typeof plan>} items
+ */
+function resultsPerItem(run, items) {
 	const allRunData = run.result?.data?.resultData?.runData ?? {};
 	/** @type {any[][]} results per plan item */
 	const perItem = items.map(() => []);
@@ -221,7 +273,6 @@ function check(run, items, sb, seconds) {
 		const runData = allRunData[targetOf(method)];
 		if (!runData) throw new Error(`no run data for ${targetOf(method)} (exit ${run.code}):\n${run.tail}`);
 		window = { start: Math.min(window.start, runData[0].startTime), end: Math.max(window.end, runData[0].startTime + runData[0].executionTime) };
-		// The branch's items are that method's plan items in plan order: pairedItem = index among them.
 		const planned = items.filter((i) => i.method === method);
 		for (const entry of runData[0]?.data?.main?.[0] ?? []) {
 			outputs++;
@@ -230,7 +281,14 @@ function check(run, items, sb, seconds) {
 			if (Number.isInteger(index) && planned[index]) perItem[planned[index].n].push(entry.json);
 		}
 	}
-	const resultCounts = perItem.map((r) => r.length);
+	return { perItem, outputs, window };
+}
+
+/**
+ * Results ok and failed per method, with the failures' codes.
+ * @param {any[][]} perItem @param {ReturnType<typeof plan>} items
+ */
+function resultsByMethod(perItem, items) {
 	/** @type {Record<string, { ok: number, failed: number, codes: Record<string, number> }>} */
 	const byMethod = {};
 	for (const [index, results] of perItem.entries()) {
@@ -243,87 +301,82 @@ function check(run, items, sb, seconds) {
 			} else m.ok++;
 		}
 	}
+	return byMethod;
+}
 
-	const api = apiRequests(sb);
+/**
+ * What the sandbox's log says of the requests: faults injected, 429s, early requests. An early
+ * request that arrived right after the 429 that set the moment was already on its way when that 429
+ * was answered (concurrency > 1): no client can recall it. One that arrives later was sent after
+ * n8n knew, and breaks the promise.
+ * @param {any[]} api the sandbox's API requests
+ */
+function requestFigures(api) {
 	const countBy = (/** @type {(e: any) => boolean} */ f) => api.filter(f).length;
-	const injected503 = countBy((e) => e.fault === 'status');
-	const injectedResets = countBy((e) => e.fault === 'reset');
-	const rateLimited = countBy((e) => e.status === 429 && !e.fault);
-	const early = countBy((e) => e.early);
-	// An early request that arrived right after the 429 that set the moment was already on its way
-	// when that 429 was answered (concurrency > 1): no client can recall it. One that arrives later
-	// was sent after n8n knew, and breaks the promise.
 	const earlyGaps = api
 		.filter((e) => e.early)
 		.map((e) => {
 			const limited = api.filter((r) => r.status === 429 && r.time <= e.time && r.seq !== e.seq);
 			return limited.length ? e.time - limited[limited.length - 1].time : Infinity;
 		});
-	const earlyAfterKnown = earlyGaps.filter((gap) => gap > IN_FLIGHT_MS).length;
 	/** @type {Record<string, number>} */
-	const requestsByMethod = {};
-	for (const e of api) requestsByMethod[e.method] = (requestsByMethod[e.method] ?? 0) + 1;
+	const byMethod = {};
+	for (const e of api) byMethod[e.method] = (byMethod[e.method] ?? 0) + 1;
+	return {
+		injected503: countBy((e) => e.fault === 'status'),
+		injectedResets: countBy((e) => e.fault === 'reset'),
+		rateLimited: countBy((e) => e.status === 429 && !e.fault),
+		early: countBy((e) => e.early),
+		earlyGaps,
+		earlyAfterKnown: earlyGaps.filter((gap) => gap > IN_FLIGHT_MS).length,
+		byMethod,
+	};
+}
 
-	// Creations, counted in the store: one record per POST item at most; each created record is
-	// the one its item reports (or the item reports that its answer was lost).
+/**
+ * Creations, counted in the store: one record per POST item at most; each created record is the
+ * one its item reports (or the item reports that its answer was lost).
+ * @param {any} sb @param {ReturnType<typeof plan>} items @param {any[][]} perItem
+ */
+function creations(sb, items, perItem) {
 	const notes = sb.store.collection('contacts').records.filter((/** @type {any} */ r) => typeof r.soak_post === 'number');
 	/** @type {Map<number, number>} */
 	const created = new Map();
 	for (const note of notes) created.set(note.soak_post, (created.get(note.soak_post) ?? 0) + 1);
-	const createdTwice = [...created.values()].filter((c) => c > 1).length;
 	const postItems = items.filter((i) => i.method === 'POST');
-	const postOkWithoutRecord = postItems.filter((i) => perItem[i.n].some((j) => !isErrorItem(j)) && !created.has(i.n)).length;
-	const postFailedButCreated = postItems.filter((i) => perItem[i.n].every(isErrorItem) && created.has(i.n)).length;
+	const failedButCreated = postItems.filter((i) => perItem[i.n].every(isErrorItem) && created.has(i.n));
+	return {
+		notes,
+		createdTwice: [...created.values()].filter((c) => c > 1).length,
+		okWithoutRecord: postItems.filter((i) => perItem[i.n].some((j) => !isErrorItem(j)) && !created.has(i.n)).length,
+		failedButCreated: failedButCreated.length,
+		failedCreatedNotLost: failedButCreated.filter((i) => !perItem[i.n].some((j) => errorCodeOf(j) === 'network_error')).length,
+	};
+}
 
-	const getFaultedThenRetried = (() => {
-		// A GET that met a fault and still succeeded was retried.
-		const faultedPaths = new Set(api.filter((e) => e.method === 'GET' && e.fault).map((e) => e.path));
-		return items.filter((i) => i.method === 'GET' && faultedPaths.has(`/api/v0.0.1/${i.path}`) && perItem[i.n].some((j) => !isErrorItem(j))).length;
-	})();
+/**
+ * A GET that met a fault and still succeeded was retried.
+ * @param {any[]} api @param {ReturnType<typeof plan>} items @param {any[][]} perItem
+ */
+function getsRetriedAfterAFault(api, items, perItem) {
+	const faultedPaths = new Set(api.filter((e) => e.method === 'GET' && e.fault).map((e) => e.path));
+	return items.filter((i) => i.method === 'GET' && faultedPaths.has(`/api/v0.0.1/${i.path}`) && perItem[i.n].some((j) => !isErrorItem(j))).length;
+}
 
-	// Memory while the Flextell nodes ran (n8n's start-up before it is not what the soak is about).
+/**
+ * n8n's memory while the Flextell nodes ran (its start-up before that is not what the soak is about).
+ * @param {any} run @param {{ start: number, end: number }} window
+ */
+function memoryWhileRunning(run, window) {
 	const samples = (run.samples ?? []).filter((/** @type {any} */ s) => s.t >= window.start && s.t <= window.end);
 	const rss = samples.map((/** @type {any} */ s) => s.rss).filter((/** @type {number} */ v) => v > 0);
 	const quarter = (/** @type {number} */ q) => rss[Math.min(rss.length - 1, Math.floor((rss.length - 1) * q))] ?? 0;
 	const peak = Math.max(0, ...rss);
-	const secondHalfGrowth = quarter(1) - quarter(0.5);
-
-	const firstError = perItem.flat().find(isErrorItem);
-	const figures = {
-		n8n: N8N_VERSION,
-		items: ITEMS,
-		concurrency: CONCURRENCY,
-		rateLimit: `${LIMIT} per ${WINDOW_SECONDS} s, Retry-After in seconds`,
-		injected: { p503: P503, pReset: PRESET, seed: SEED },
-		seconds: Number(seconds.toFixed(1)),
-		requests: api.length,
-		requestsByMethod,
-		injected503,
-		injectedResets,
-		rateLimited429: rateLimited,
-		earlyRequests: early,
-		earlyRequestsMaxMsAfterTheir429: earlyGaps.length ? Number(Math.max(...earlyGaps).toFixed(1)) : null,
-		earlyRequestsSentAfterThe429: earlyAfterKnown,
-		results: byMethod,
-		firstError: firstError ? `${firstError.error.code}: ${firstError.error.message}` : null,
-		itemsWithoutResult: resultCounts.filter((c) => c === 0).length,
-		itemsWithSeveralResults: resultCounts.filter((c) => c > 1).length,
-		getsRetriedAfterAFault: getFaultedThenRetried,
-		postsCreated: notes.length,
-		postsCreatedTwice: createdTwice,
-		postsOkWithoutRecord: postOkWithoutRecord,
-		postsFailedButCreated: postFailedButCreated,
+	return {
+		peak,
+		secondHalfGrowth: quarter(1) - quarter(0.5),
 		rssMB: { samples: rss.length, start: Math.round(quarter(0) / MB), q25: Math.round(quarter(0.25) / MB), q50: Math.round(quarter(0.5) / MB), q75: Math.round(quarter(0.75) / MB), end: Math.round(quarter(1) / MB), peak: Math.round(peak / MB) },
 	};
-	const promises = [
-		['every item ends with exactly one result', figures.itemsWithoutResult === 0 && figures.itemsWithSeveralResults === 0 && outputs === ITEMS],
-		['every GET succeeded (retried through 503s and resets)', (byMethod.GET?.failed ?? 0) === 0 && (byMethod.GET?.ok ?? 0) === ITEMS / 2],
-		['no POST created its record twice', createdTwice === 0 && notes.length > 0],
-		['a POST reported as created has its record; one reported as failed has none, or its answer was lost (network_error)', postOkWithoutRecord === 0 && postItems.filter((i) => perItem[i.n].every(isErrorItem) && created.has(i.n) && !perItem[i.n].some((j) => errorCodeOf(j) === 'network_error')).length === 0],
-		[`no request sent before a Retry-After moment (early arrivals within ${IN_FLIGHT_MS} ms of their 429 were already in flight)`, earlyAfterKnown === 0],
-		['n8n memory bounded (second half grows < 100 MB, peak < 1 GB)', secondHalfGrowth < 100 * MB && peak < 1024 * MB],
-	];
-	return { figures, promises };
 }
 
 main()
