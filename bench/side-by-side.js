@@ -352,40 +352,14 @@ const remaining = () => Math.max(10_000, DEADLINE - Date.now() + 30_000);
 
 /** @param {any} s */
 async function runAll(s) {
-	const { W, apiBase, rateIds, costIds, batching } = s;
 	const idealS = SIZES.rateItems / (SIZES.limit / SIZES.windowSeconds);
-	const contendersRate = [
-		{ key: 'flextell1', label: 'Flextell node, concurrency 1', c: { kind: 'n8n', workflowId: W.rateFlextell1.id } },
-		{ key: 'flextell4', label: 'Flextell node, concurrency 4', c: { kind: 'n8n', workflowId: W.rateFlextell4.id } },
-		{ key: 'http', label: 'HTTP Request node, Retry On Fail (5 tries, 1000 ms)', c: { kind: 'n8n', workflowId: W.rateHttp.id } },
-		{
-			key: 'httpBatch',
-			label: `HTTP Request node, Retry On Fail + Batching (${batching.batchSize} items / ${batching.batchInterval} ms)`,
-			c: { kind: 'n8n', workflowId: W.rateHttpBatch.id },
-		},
-		{ key: 'axios', label: 'axios + axios-retry (retries 5, exponentialDelay), sequential', c: { kind: 'axios', urls: rateIds.map((id) => `${apiBase}/contacts/${id}`) } },
-	];
-	const contendersCost = [
-		{ key: 'flextell1', label: 'Flextell node, concurrency 1', c: { kind: 'n8n', workflowId: W.costFlextell1.id } },
-		{ key: 'flextell4', label: 'Flextell node, concurrency 4', c: { kind: 'n8n', workflowId: W.costFlextell4.id } },
-		{ key: 'http', label: 'HTTP Request node (no batching: all items at once)', c: { kind: 'n8n', workflowId: W.costHttp.id } },
-		{ key: 'axios', label: 'axios + axios-retry, sequential', c: { kind: 'axios', urls: costIds.map((id) => `${apiBase}/contacts/${id}`) } },
-		{
-			key: 'axiosFresh',
-			label: 'for reference: the same axios loop with a new https.Agent per request (a TLS handshake each time, as n8n\'s request helper does)',
-			c: { kind: 'axios', freshAgent: true, urls: costIds.map((id) => `${apiBase}/contacts/${id}`) },
-		},
-	];
-	const contendersList = [
-		{ key: 'flextell', label: 'Flextell node, Return All (cursor, pages of 100)', c: { kind: 'n8n', workflowId: W.listFlextell.id } },
-		{ key: 'http', label: 'HTTP Request node pagination (cursor, limit=100) + Split Out', c: { kind: 'n8n', workflowId: W.listHttp.id } },
-	];
+	const c = contenders(s);
 	const rows = (/** @type {any[]} */ cs) => cs.map((x) => ({ key: x.key, label: x.label, runs: [] }));
-	if (ONLY.includes('rate')) for (const mode of MODES) results.rate[mode] = { idealS, rows: rows(contendersRate) };
-	if (ONLY.includes('cost')) results.cost = { items: SIZES.costItems, rows: rows(contendersCost) };
+	if (ONLY.includes('rate')) for (const mode of MODES) results.rate[mode] = { idealS, rows: rows(c.rate) };
+	if (ONLY.includes('cost')) results.cost = { items: SIZES.costItems, rows: rows(c.cost) };
 	if (ONLY.includes('returnall')) {
 		results.returnAll = { sizes: SIZES.returnAll, bySize: {} };
-		for (const size of SIZES.returnAll) results.returnAll.bySize[size] = rows(contendersList);
+		for (const size of SIZES.returnAll) results.returnAll.bySize[size] = rows(c.list);
 	}
 
 	// Repetitions are the outer loop, so that a budget cut drops later repetitions, not whole workloads.
@@ -397,35 +371,11 @@ async function runAll(s) {
 			t = Date.now();
 		};
 		if (ONLY.includes('cost')) {
-			sb.reset();
-			seedIds(costIds);
-			sb.configure({ rateLimit: null, pagination: 'cursor' });
-			for (const [i, x] of contendersCost.entries()) {
-				if (!fits(60_000)) {
-					skipped.push(`cost/${x.key}/run ${rep + 1}`);
-					continue;
-				}
-				const m = await runContender(/** @type {any} */ (x.c), SIZES.costItems, Math.min(remaining(), 300_000));
-				results.cost.rows[i].runs.push(m);
-				say(`cost ${x.key} run ${rep + 1}: ${report.brief(m)}`);
-			}
+			await costRep(s, c.cost, rep);
 			took('cost');
 		}
 		if (ONLY.includes('returnall')) {
-			for (const size of SIZES.returnAll) {
-				sb.reset();
-				sb.configure({ rateLimit: null, pagination: 'cursor' });
-				sb.seed('contacts', size);
-				for (const [i, x] of contendersList.entries()) {
-					if (!fits(size / 500 + 60_000)) {
-						skipped.push(`returnall/${size}/${x.key}/run ${rep + 1}`);
-						continue;
-					}
-					const m = await runContender(/** @type {any} */ (x.c), size, Math.min(remaining(), 900_000));
-					results.returnAll.bySize[size][i].runs.push(m);
-					say(`return all ${size} ${x.key} run ${rep + 1}: ${report.brief(m)}`);
-				}
-			}
+			await returnAllRep(c.list, rep);
 			took('returnall');
 		}
 		if (s.cachePlan) {
@@ -433,30 +383,116 @@ async function runAll(s) {
 			took('cache');
 		}
 		if (ONLY.includes('rate')) {
-			for (const mode of MODES) {
-				for (const [i, x] of contendersRate.entries()) {
-					if (!fits(idealS * 1500 + 15_000)) {
-						skipped.push(`rate/${mode}/${x.key}/run ${rep + 1}`);
-						continue;
-					}
-					sb.reset();
-					seedIds(rateIds);
-					sb.configure({
-						pagination: 'cursor',
-						rateLimit: { limit: SIZES.limit, windowSeconds: SIZES.windowSeconds, retryAfter: mode, suspendAfter: 1e9 },
-					});
-					const m = await runContender(/** @type {any} */ (x.c), SIZES.rateItems, Math.min(remaining(), idealS * 6000 + 60_000));
-					results.rate[mode].rows[i].runs.push(m);
-					say(`rate Retry-After=${mode} ${x.key} run ${rep + 1}: ${report.brief(m, idealS)}`);
-				}
-			}
+			await rateRep(s, c.rate, idealS, rep);
 			took('rate');
 		}
 	}
 	if (ONLY.includes('pacing')) {
+		const { W, apiBase, rateIds } = s;
 		const t = Date.now();
 		await pacing.runPacing({ sb, W, apiBase, rateIds, sizes: pacing.sizesOf(SIZES, QUICK), reps: REPS, results, skipped, runContender, seedIds, fits, remaining, say });
 		groupSeconds.pacing = (Date.now() - t) / 1000;
+	}
+}
+
+/**
+ * The contenders of the rate-limited run, the per-request cost and Return All: the workflows
+ * imported by setup() and the axios loops.
+ * @param {Awaited<ReturnType<typeof setup>>} s
+ */
+function contenders(s) {
+	const { W, apiBase, rateIds, costIds, batching } = s;
+	const rate = [
+		{ key: 'flextell1', label: 'Flextell node, concurrency 1', c: { kind: 'n8n', workflowId: W.rateFlextell1.id } },
+		{ key: 'flextell4', label: 'Flextell node, concurrency 4', c: { kind: 'n8n', workflowId: W.rateFlextell4.id } },
+		{ key: 'http', label: 'HTTP Request node, Retry On Fail (5 tries, 1000 ms)', c: { kind: 'n8n', workflowId: W.rateHttp.id } },
+		{
+			key: 'httpBatch',
+			label: `HTTP Request node, Retry On Fail + Batching (${batching.batchSize} items / ${batching.batchInterval} ms)`,
+			c: { kind: 'n8n', workflowId: W.rateHttpBatch.id },
+		},
+		{ key: 'axios', label: 'axios + axios-retry (retries 5, exponentialDelay), sequential', c: { kind: 'axios', urls: rateIds.map((id) => `${apiBase}/contacts/${id}`) } },
+	];
+	const cost = [
+		{ key: 'flextell1', label: 'Flextell node, concurrency 1', c: { kind: 'n8n', workflowId: W.costFlextell1.id } },
+		{ key: 'flextell4', label: 'Flextell node, concurrency 4', c: { kind: 'n8n', workflowId: W.costFlextell4.id } },
+		{ key: 'http', label: 'HTTP Request node (no batching: all items at once)', c: { kind: 'n8n', workflowId: W.costHttp.id } },
+		{ key: 'axios', label: 'axios + axios-retry, sequential', c: { kind: 'axios', urls: costIds.map((id) => `${apiBase}/contacts/${id}`) } },
+		{
+			key: 'axiosFresh',
+			label: 'for reference: the same axios loop with a new https.Agent per request (a TLS handshake each time, as n8n\'s request helper does)',
+			c: { kind: 'axios', freshAgent: true, urls: costIds.map((id) => `${apiBase}/contacts/${id}`) },
+		},
+	];
+	const list = [
+		{ key: 'flextell', label: 'Flextell node, Return All (cursor, pages of 100)', c: { kind: 'n8n', workflowId: W.listFlextell.id } },
+		{ key: 'http', label: 'HTTP Request node pagination (cursor, limit=100) + Split Out', c: { kind: 'n8n', workflowId: W.listHttp.id } },
+	];
+	return { rate, cost, list };
+}
+
+/**
+ * One repetition of the per-request cost: every contender in turn, no rate limit.
+ * @param {Awaited<ReturnType<typeof setup>>} s @param {any[]} list @param {number} rep
+ */
+async function costRep(s, list, rep) {
+	sb.reset();
+	seedIds(s.costIds);
+	sb.configure({ rateLimit: null, pagination: 'cursor' });
+	for (const [i, x] of list.entries()) {
+		if (!fits(60_000)) {
+			skipped.push(`cost/${x.key}/run ${rep + 1}`);
+			continue;
+		}
+		const m = await runContender(/** @type {any} */ (x.c), SIZES.costItems, Math.min(remaining(), 300_000));
+		results.cost.rows[i].runs.push(m);
+		say(`cost ${x.key} run ${rep + 1}: ${report.brief(m)}`);
+	}
+}
+
+/**
+ * One repetition of Return All: each size, every contender in turn, no rate limit.
+ * @param {any[]} list @param {number} rep
+ */
+async function returnAllRep(list, rep) {
+	for (const size of SIZES.returnAll) {
+		sb.reset();
+		sb.configure({ rateLimit: null, pagination: 'cursor' });
+		sb.seed('contacts', size);
+		for (const [i, x] of list.entries()) {
+			if (!fits(size / 500 + 60_000)) {
+				skipped.push(`returnall/${size}/${x.key}/run ${rep + 1}`);
+				continue;
+			}
+			const m = await runContender(/** @type {any} */ (x.c), size, Math.min(remaining(), 900_000));
+			results.returnAll.bySize[size][i].runs.push(m);
+			say(`return all ${size} ${x.key} run ${rep + 1}: ${report.brief(m)}`);
+		}
+	}
+}
+
+/**
+ * One repetition of the rate-limited run: each Retry-After mode, every contender in turn, each on a
+ * fresh sandbox state.
+ * @param {Awaited<ReturnType<typeof setup>>} s @param {any[]} list @param {number} idealS @param {number} rep
+ */
+async function rateRep(s, list, idealS, rep) {
+	for (const mode of MODES) {
+		for (const [i, x] of list.entries()) {
+			if (!fits(idealS * 1500 + 15_000)) {
+				skipped.push(`rate/${mode}/${x.key}/run ${rep + 1}`);
+				continue;
+			}
+			sb.reset();
+			seedIds(s.rateIds);
+			sb.configure({
+				pagination: 'cursor',
+				rateLimit: { limit: SIZES.limit, windowSeconds: SIZES.windowSeconds, retryAfter: mode, suspendAfter: 1e9 },
+			});
+			const m = await runContender(/** @type {any} */ (x.c), SIZES.rateItems, Math.min(remaining(), idealS * 6000 + 60_000));
+			results.rate[mode].rows[i].runs.push(m);
+			say(`rate Retry-After=${mode} ${x.key} run ${rep + 1}: ${report.brief(m, idealS)}`);
+		}
 	}
 }
 
