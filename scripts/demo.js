@@ -34,6 +34,8 @@ const { DEMO_CREDENTIAL: CREDENTIAL, buildPackage, startStandIns } = require('./
 const { listExamples, mcpExamples, MCP_DEMO_CREDENTIAL, mcpDemoCredentialRecord } = require('./lib/examples');
 
 const OWNER = n8n.DEMO_OWNER;
+/** The marker of a user folder the example workflows were imported into. */
+const IMPORTED = '.flextell-demo-imported';
 
 /** @param {string} msg */
 const say = (msg) => process.stdout.write(`[demo] ${msg}\n`);
@@ -101,9 +103,6 @@ async function main() {
 		await stopAll(1);
 	}
 }
-
-/** The marker of a user folder the example workflows were imported into. */
-const IMPORTED = '.flextell-demo-imported';
 
 /**
  * The package into the user folder: a symlink to this working tree (a rebuild shows after a
