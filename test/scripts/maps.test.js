@@ -1,7 +1,8 @@
 // The maps of the tooling stay true: docs/development.md's "Layout" names every file of scripts/,
 // scripts/lib/, bench/ and bench/lib/ in the bullet of its folder, and sandbox/README.md's "Layout"
 // every file of sandbox/; neither names a file that is not there. A file added, moved or removed
-// without its line in the map fails here.
+// without its line in the map fails here. And every file of scripts/ and bench/ is run by an npm
+// script or by a file that is: none left that nothing runs.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -68,4 +69,50 @@ test("sandbox/README.md's Layout names every file of sandbox/, and only those", 
 	const names = named(section(read('sandbox/README.md'), '## Layout'));
 	const files = filesOf('sandbox', /\.js$/);
 	expect({ missing: files.filter((file) => !names.has(file)), gone: [...names].filter((file) => !files.includes(file)) }).toEqual({ missing: [], gone: [] });
+});
+
+/** A jest run over the bench's files (bench/run.js); joined here so that this file does not hold it. */
+const BENCH_TEST_MATCH = ["'--testMatch'", "'**/*.bench.ts'"].join(', ');
+
+/**
+ * The files a source file runs: what it requires or imports by a relative path, what it names by
+ * `path.join(__dirname, …)` (a child process, a required file), and the bench files a jest run
+ * matches by its --testMatch of the .bench.ts files. Paths are relative to the repository.
+ * @param {string} file
+ */
+function filesItRuns(file) {
+	const text = read(file);
+	const dir = path.dirname(file);
+	const found = [];
+	for (const m of text.matchAll(/(?:require\(|from\s+)'(\.{1,2}\/[^']+)'/g)) found.push(path.join(dir, m[1]));
+	for (const m of text.matchAll(/path\.join\(__dirname,((?:\s*'[^']+',?)+)\)/g)) found.push(path.join(dir, ...[...m[1].matchAll(/'([^']+)'/g)].map((p) => p[1])));
+	if (text.includes(BENCH_TEST_MATCH)) found.push(...filesOf('bench', /\.bench\.ts$/).map((f) => path.join('bench', f)));
+	return found.flatMap((p) => [p, `${p}.js`, `${p}.ts`, path.join(p, 'index.js')]).filter((p) => fs.existsSync(path.join(ROOT, p)) && fs.statSync(path.join(ROOT, p)).isFile());
+}
+
+test('every file of scripts/ and bench/ is run by an npm script, or by a file that is (no script left unreachable)', () => {
+	const pkg = JSON.parse(read('package.json'));
+	// npm's scripts, and the test files their jest and node --test runs pick up
+	const entries = [
+		...Object.values(pkg.scripts).flatMap((command) => [...String(command).matchAll(/\b((?:scripts|bench|test|sandbox)\/[\w./-]+\.js)\b/g)].map((m) => m[1])),
+		...['test', 'test/e2e', 'test/scripts', 'test/unit', 'test/sandbox', 'test/engine']
+			.filter((folder) => fs.existsSync(path.join(ROOT, folder)))
+			.flatMap((folder) => filesOf(folder, /\.test\.(js|ts)$/).map((f) => path.join(folder, f))),
+	];
+	const reached = new Set();
+	const queue = [...entries];
+	while (queue.length) {
+		const file = /** @type {string} */ (queue.pop());
+		if (reached.has(file)) continue;
+		reached.add(file);
+		queue.push(...filesItRuns(file));
+	}
+	const tooling = [
+		...filesOf('scripts', /\.js$/).map((f) => `scripts/${f}`),
+		...filesOf('scripts/lib', /\.js$/).map((f) => `scripts/lib/${f}`),
+		...filesOf('bench', /\.(js|ts)$/).map((f) => `bench/${f}`),
+		...filesOf('bench/lib', /\.js$/).map((f) => `bench/lib/${f}`),
+	];
+	expect(tooling.filter((file) => !reached.has(file))).toEqual([]);
+	expect(tooling.length).toBeGreaterThan(30);
 });
