@@ -81,14 +81,21 @@ const FIELD_LABELS: Record<string, string> = {
 	nextLink: 'pagination link',
 };
 
-/** Path, Query Parameters and the request options, for a request with `method` (no body). */
-export function readRequest(params: Parameters, credentials: ICredentialDataDecryptedObject, method: HttpMethod): RequestSetup {
-	const options = params.get('options', {}) as RequestOptions;
+/**
+ * The request (no body) to `target`: its method, and its Path as the parameter holds it. Reads
+ * Query Parameters; the Options collection is read once by the caller and handed in.
+ */
+export function readRequest(
+	params: Parameters,
+	credentials: ICredentialDataDecryptedObject,
+	target: { method: HttpMethod; path: unknown },
+	options: RequestOptions,
+): RequestSetup {
 	const version = options.apiVersion?.trim() ? options.apiVersion : credentials.apiVersion;
 	const prefix = withUrlRules(params, () => resolveApiPrefix(credentials.baseUrl, version));
-	const url = withUrlRules(params, () => buildRequestUrl(prefix, params.get('path', '')));
+	const url = withUrlRules(params, () => buildRequestUrl(prefix, target.path));
 	return {
-		call: { method, url, qs: readQuery(params), headers: readHeaders(options, params.fail) },
+		call: { method: target.method, url, qs: readQuery(params), headers: readHeaders(options, params.fail) },
 		prefix,
 		policy: readCallPolicy(params, options, credentials),
 	};
@@ -103,7 +110,7 @@ function readCallPolicy(params: Parameters, options: RequestOptions, credentials
 		timeoutMs: bounded(options.timeout, NUMBERS.timeout, fail),
 		maxRetries: bounded(options.maxRetries, NUMBERS.maxRetries, fail),
 		maxWaitSeconds: bounded(options.maxWaitSeconds, NUMBERS.maxWaitSeconds, fail),
-		secrets: tokenSecrets(credentials),
+		secrets: credentialSecrets(credentials),
 	};
 }
 
@@ -117,7 +124,8 @@ function withUrlRules<T>(params: Parameters, build: () => T): T {
 	}
 }
 
-function tokenSecrets(credentials: ICredentialDataDecryptedObject): string[] {
+/** The credential's secrets (tokens, client secret), kept out of every text a user or a model reads. */
+export function credentialSecrets(credentials: ICredentialDataDecryptedObject): string[] {
 	const tokens = (credentials.oauthTokenData ?? {}) as IDataObject;
 	return [tokens.access_token, tokens.refresh_token, credentials.clientSecret].filter(
 		(value): value is string => typeof value === 'string' && value !== '',
@@ -198,14 +206,17 @@ export function readPagination(options: PaginationOptionValues & IDataObject, fa
 	};
 }
 
-/** A whole-number option checked against its spec; empty means the spec's default. */
+/**
+ * A whole-number option checked against its spec; empty means the spec's default. A fraction is
+ * refused like a number out of range (as Limit and Max Characters refuse one), never rounded.
+ */
 export function bounded(value: unknown, spec: WholeNumberSpec, fail: Fail): number {
 	if (value === undefined || value === null || value === '') return spec.default;
 	const n = Number(value);
-	if (!Number.isFinite(n) || n < spec.min || n > spec.max) {
-		fail(`The option ${spec.displayName} must be a number from ${spec.min} to ${spec.max}`, `Field: Options › ${spec.displayName}. It is ${String(value)}.`);
-	}
-	return Math.floor(n);
+	const field = `Field: Options › ${spec.displayName}. It is ${String(value)}.`;
+	if (!Number.isFinite(n) || n < spec.min || n > spec.max) fail(`The option ${spec.displayName} must be a number from ${spec.min} to ${spec.max}`, field);
+	if (!Number.isInteger(n)) fail(`The option ${spec.displayName} must be a whole number from ${spec.min} to ${spec.max}`, field);
+	return n;
 }
 
 /** What the user can change when a list goes wrong, in the words of the editor's fields. */

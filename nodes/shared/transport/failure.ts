@@ -39,7 +39,7 @@ export interface FailureRecord {
 const CONTEXT_KEY = 'flextellFailure';
 
 /** The request line: `GET /api/v0.0.1/contacts → HTTP 404`, `GET /… (ECONNRESET)`. */
-export function requestLine(record: Pick<FailureRecord, 'method' | 'path' | 'answered' | 'systemCode'>): string {
+function requestLine(record: Pick<FailureRecord, 'method' | 'path' | 'answered' | 'systemCode'>): string {
 	return `${record.method} ${record.path}${record.answered !== undefined ? ` → HTTP ${record.answered}` : ''}${record.systemCode ? ` (${record.systemCode})` : ''}`;
 }
 

@@ -141,9 +141,9 @@ export function planNext(
 			return { kind: 'cursor', cursor };
 		}
 		case 'page': {
-			const perPage = numberAt(page.body, 'per_page') ?? page.perPage;
+			const perPage = positiveWholeNumberOf(readField(page.body, 'per_page')) ?? page.perPage;
 			if (page.records.length < perPage) return { kind: 'done' };
-			const total = numberAt(page.body, 'total');
+			const total = positiveWholeNumberOf(readField(page.body, 'total'));
 			if (total !== undefined && state.pageNumber * perPage >= total) return { kind: 'done' };
 			return { kind: 'page', pageNumber: state.pageNumber + 1 };
 		}
@@ -156,10 +156,19 @@ export function planNext(
 	return { kind: 'done' };
 }
 
-function numberAt(body: unknown, field: string): number | undefined {
-	const value = readField(body, field);
+/**
+ * A whole number of at least 0, written as a number or as a string of one (`"25"`), the way list
+ * answers and query parameters hold counts and page numbers; undefined for anything else.
+ */
+export function wholeNumberOf(value: unknown): number | undefined {
 	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+	return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** A whole number of at least 1 (a page size, a page number, a total), else undefined. */
+function positiveWholeNumberOf(value: unknown): number | undefined {
+	const n = wholeNumberOf(value);
+	return n === undefined || n === 0 ? undefined : n;
 }
 
 function shorten(text: string): string {
@@ -205,8 +214,8 @@ export async function* listPages(
 	const userQuery = first.qs ?? {};
 	// A paging parameter the user wrote is sent as written (withQuery never replaces it); its
 	// value only tells the planner what page size and first page to expect.
-	const userSize = positiveInteger(userQuery[sizeParameter]);
-	const userPage = config.mode === 'page' ? positiveInteger(userQuery[config.pageParameter]) : undefined;
+	const userSize = positiveWholeNumberOf(userQuery[sizeParameter]);
+	const userPage = config.mode === 'page' ? positiveWholeNumberOf(userQuery[config.pageParameter]) : undefined;
 	// Page numbers only line up when every page has the same size: fix it for the whole list.
 	const fixedSize = userSize ?? Math.max(1, Math.min(config.pageSize, options.remaining?.() ?? config.pageSize));
 	const sizeFor = (): number => {
@@ -307,9 +316,4 @@ function pagingFailure(ctx: RequestContext, policy: CallPolicy, error: unknown, 
 
 function pagingError(ctx: RequestContext, policy: CallPolicy, message: string, description: string): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), message, { itemIndex: policy.itemIndex, description });
-}
-
-function positiveInteger(value: unknown): number | undefined {
-	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
 }

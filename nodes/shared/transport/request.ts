@@ -245,7 +245,8 @@ function apiError(ctx: RequestContext, failure: FailureRecord, policy: CallPolic
 	return failureError(ctx.getNode(), failure, policy.secrets ?? [], policy.itemIndex);
 }
 
-function cancelledError(ctx: RequestContext, policy: CallPolicy): NodeOperationError {
+/** The error of a call whose execution was cancelled while it waited (here, or for a shared answer). */
+export function cancelledError(ctx: RequestContext, policy: Pick<CallPolicy, 'itemIndex'>): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), 'The execution was cancelled while the Flextell request was waiting', {
 		itemIndex: policy.itemIndex,
 	});
