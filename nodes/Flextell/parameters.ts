@@ -14,7 +14,7 @@ import { isPlainObject } from '../shared/transport';
 import { CACHE_LIMITS } from './cache';
 import { CONCURRENCY, DEFAULT_LIMIT, DEFAULT_MAX_CALL_SECONDS } from './FlextellDescription';
 import type { ToolAnswerSettings, ToolCall } from './tool-answer';
-import { DEFAULT_MAX_CHARACTERS, parseFieldList } from './tool-answer';
+import { DEFAULT_MAX_CHARACTERS } from './tool-answer';
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -70,37 +70,42 @@ export function readItemTarget(params: Parameters): ItemTarget {
 
 /**
  * Every other parameter of the item, checked in a fixed order (the first problem found is the one
- * reported). `asTool`: the node runs as an AI model's tool.
+ * reported): the node's own fields first, then the shared request (Path, Query Parameters, request
+ * options) and the pagination options. `asTool`: the node runs as an AI model's tool.
  */
 export function readItemSettings(params: Parameters, credentials: ICredentialDataDecryptedObject, target: ItemTarget, asTool: boolean): ItemSettings {
 	const { fail } = params;
 	const tool = asTool ? readToolOptions(params) : undefined;
 	const method = target.method as HttpMethod;
 	if (!METHODS.includes(method)) fail(`Method "${method}" is not supported`, `Use one of ${METHODS.join(', ')}.`);
-	const options = params.get('options', {}) as ItemOptions;
-
-	const request = readRequest(params, credentials, { method, path: target.path }, options);
-	if (method === 'POST' || method === 'PUT' || method === 'PATCH') request.call.body = readJsonBody(params);
-	if (tool && request.call.body !== undefined && !isPlainObject(request.call.body)) {
+	const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? readJsonBody(params) : undefined;
+	if (tool && body !== undefined && !isPlainObject(body)) {
 		fail(
-			`The body must be a JSON object, such as {"name": "Ada"}; it is ${Array.isArray(request.call.body) ? 'a list' : typeof request.call.body}`,
+			`The body must be a JSON object, such as {"name": "Ada"}; it is ${Array.isArray(body) ? 'a list' : typeof body}`,
 			'Field: JSON Body. Flextell creates and changes one record per call, described by a JSON object of its fields.',
 		);
 	}
+	const options = params.get('options', {}) as ItemOptions;
 	const output: OutputShape = { splitIntoItems: options.splitIntoItems ?? true, fullResponse: options.fullResponse ?? false };
-	const list = method === 'GET' && !output.fullResponse ? readList(params, options) : undefined;
+	const isList = method === 'GET' && !output.fullResponse;
+	const returnAll = isList && params.get('returnAll', false) === true;
+	const limit = isList && !returnAll ? readLimit(params) : undefined;
 	// Return All does not go through the cache; a tool reads the option all the same.
-	const cacheSeconds = method === 'GET' && (tool || !list?.returnAll) ? readCacheSeconds(options.cacheSeconds, fail) : 0;
-	if (!tool) return { ...request, output, list, cacheSeconds };
+	const cacheSeconds = method === 'GET' && (tool || !returnAll) ? readCacheSeconds(options.cacheSeconds, fail) : 0;
 
-	// The answer's list note names the node's own cursor field and parameter (Options › Pagination).
-	const paging = list?.returnAll ? list.pagination : readPagination(options, fail);
+	const request = readRequest(params, credentials, { method, path: target.path }, options);
+	// A tool's answer names the node's own cursor field and parameter (Options › Pagination) in its list note.
+	const pagination = returnAll || tool ? readPagination(options, fail) : undefined;
+
+	if (body !== undefined) request.call.body = body;
+	const list: ItemList | undefined = returnAll ? { returnAll, pagination: pagination as PaginationConfig } : limit !== undefined ? { returnAll, limit } : undefined;
+	if (!tool || !pagination) return { ...request, output, list, cacheSeconds };
 	const call: ToolCall = {
 		method,
 		path: String(target.path ?? ''),
-		limit: list && !list.returnAll ? list.limit : undefined,
-		returnAll: list?.returnAll === true,
-		cursor: { field: paging.nextCursorField, parameter: paging.cursorParameter },
+		limit,
+		returnAll,
+		cursor: { field: pagination.nextCursorField, parameter: pagination.cursorParameter },
 	};
 	return { ...request, output, list, cacheSeconds, tool: { ...tool, call } };
 }
@@ -119,11 +124,10 @@ function readJsonBody(params: Parameters): unknown {
 	}
 }
 
-function readList(params: Parameters, options: ItemOptions): ItemList {
-	if (params.get('returnAll', false) === true) return { returnAll: true, pagination: readPagination(options, params.fail) };
+function readLimit(params: Parameters): number {
 	const limit = Number(params.get('limit', DEFAULT_LIMIT));
 	if (!Number.isInteger(limit) || limit < 1) params.fail(`The Limit must be a whole number of at least 1`, `Field: Limit. It is ${String(limit)}.`);
-	return { returnAll: false, limit };
+	return limit;
 }
 
 function readCacheSeconds(value: unknown, fail: Fail): number {
@@ -148,6 +152,25 @@ function readToolOptions(params: Parameters): Omit<ToolSettings, 'call'> {
 		params.fail(`The option Max Characters must be a whole number of at least 0`, `Field: Answer for the Model › Max Characters. It is ${String(raw)}.`);
 	}
 	return { answer: { maxCharacters, keep: parseFieldList(options.keepFields), drop: parseFieldList(options.dropFields) }, maxCallSeconds };
+}
+
+/**
+ * Parses a field list: names separated by commas or new lines, dots reaching deeper
+ * (`address.city`); empty entries are ignored.
+ */
+export function parseFieldList(text: unknown): string[][] {
+	if (typeof text !== 'string') return [];
+	return text
+		.split(/[,\n]/)
+		.map((entry) => entry.trim())
+		.filter((entry) => entry !== '')
+		.map((entry) =>
+			entry
+				.split('.')
+				.map((part) => part.trim())
+				.filter((part) => part !== ''),
+		)
+		.filter((path) => path.length > 0);
 }
 
 /** Options › Concurrency: how many items run at once (an option of the whole node). */

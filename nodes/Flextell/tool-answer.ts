@@ -66,25 +66,6 @@ export function modelCharacters(items: unknown[]): number {
 	return JSON.stringify(items).length;
 }
 
-/**
- * Parses a field list: names separated by commas or new lines, dots reaching deeper
- * (`address.city`); empty entries are ignored.
- */
-export function parseFieldList(text: unknown): string[][] {
-	if (typeof text !== 'string') return [];
-	return text
-		.split(/[,\n]/)
-		.map((entry) => entry.trim())
-		.filter((entry) => entry !== '')
-		.map((entry) =>
-			entry
-				.split('.')
-				.map((part) => part.trim())
-				.filter((part) => part !== ''),
-		)
-		.filter((path) => path.length > 0);
-}
-
 /** Keeps only the given paths (and the order the record had); a list applies the paths to each element. */
 export function keepFields(value: unknown, paths: string[][]): unknown {
 	if (paths.length === 0) return value;
