@@ -9,7 +9,7 @@
  */
 import type { IDataObject, INode } from 'n8n-workflow';
 
-import { isPlainObject, nextCursorOf, wholeNumberOf } from '../shared/transport';
+import { isPlainObject, nextCursorOf, unwrapData, wholeNumberOf } from '../shared/transport';
 
 /**
  * n8n registers the node a second time as `<package>.flextellTool` for AI Agents (and shows the
@@ -68,29 +68,35 @@ export function modelCharacters(items: unknown[]): number {
 
 /** Keeps only the given paths (and the order the record had); a list applies the paths to each element. */
 export function keepFields(value: unknown, paths: string[][]): unknown {
-	if (paths.length === 0) return value;
-	if (Array.isArray(value)) return value.map((element) => keepFields(element, paths));
-	if (!isPlainObject(value)) return value;
-	const out: Record<string, unknown> = {};
-	for (const [key, child] of Object.entries(value)) {
-		const matching = paths.filter((path) => path[0] === key);
-		if (matching.length === 0) continue;
-		if (matching.some((path) => path.length === 1)) out[key] = child;
-		else if (isPlainObject(child) || Array.isArray(child)) out[key] = keepFields(child, matching.map((path) => path.slice(1)));
-	}
-	return out;
+	return eachField(value, paths, (child, rest) => {
+		if (rest.length === 0) return LEAVE_OUT;
+		if (rest.some((path) => path.length === 0)) return child;
+		return isPlainObject(child) || Array.isArray(child) ? keepFields(child, rest) : LEAVE_OUT;
+	});
 }
 
 /** Drops the given paths; a list applies the paths to each element. */
 export function dropFields(value: unknown, paths: string[][]): unknown {
+	return eachField(value, paths, (child, rest) => {
+		if (rest.some((path) => path.length === 0)) return LEAVE_OUT;
+		return rest.length === 0 ? child : dropFields(child, rest);
+	});
+}
+
+const LEAVE_OUT = Symbol('leave out');
+
+/**
+ * A copy of a record with each field replaced by what `field` makes of it (or left out), given
+ * the rest of the paths that start at that field; a list applies it to each element.
+ */
+function eachField(value: unknown, paths: string[][], field: (child: unknown, rest: string[][]) => unknown): unknown {
 	if (paths.length === 0) return value;
-	if (Array.isArray(value)) return value.map((element) => dropFields(element, paths));
+	if (Array.isArray(value)) return value.map((element) => eachField(element, paths, field));
 	if (!isPlainObject(value)) return value;
 	const out: Record<string, unknown> = {};
 	for (const [key, child] of Object.entries(value)) {
-		const matching = paths.filter((path) => path[0] === key);
-		if (matching.some((path) => path.length === 1)) continue;
-		out[key] = matching.length === 0 ? child : dropFields(child, matching.map((path) => path.slice(1)));
+		const made = field(child, paths.filter((path) => path[0] === key).map((path) => path.slice(1)));
+		if (made !== LEAVE_OUT) out[key] = made;
 	}
 	return out;
 }
@@ -135,7 +141,7 @@ export function readPaging(body: unknown, headers: IDataObject | undefined, coun
  */
 export function toolAnswer(body: unknown, headers: IDataObject | undefined, call: ToolCall, settings: ToolAnswerSettings): IDataObject {
 	if (body === undefined) return { success: true };
-	const payload = isPlainObject(body) && 'data' in body ? body.data : body;
+	const payload = unwrapData(body);
 	if (Array.isArray(payload)) {
 		const paging: Paging = call.returnAll ? { more: false } : readPaging(body, headers, payload.length, call.cursor?.field);
 		return listAnswer(payload, paging, call, settings);

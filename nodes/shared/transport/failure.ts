@@ -7,7 +7,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { isPlainObject } from './response';
+import { isPlainObject } from './values';
 
 export interface FailureRecord {
 	/** The HTTP status the failure stands for (429 for a rate-limit hold, even when nothing was sent). */

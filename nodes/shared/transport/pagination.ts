@@ -24,9 +24,11 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { CallPolicy, FlextellCall, RequestContext } from './types';
 import { callFlextell } from './request';
 import type { SuccessResponse } from './response';
-import { headerValue, isPlainObject, unwrapData } from './response';
+import { headerValue } from './headers';
+import { unwrapData } from './response';
 import type { ApiPrefix } from './url';
 import { pathOf, resolveWithinPrefix, UrlRuleError } from './url';
+import { isPlainObject, wholeNumberOf } from './values';
 
 export type PaginationMode = 'cursor' | 'page' | 'link' | 'off';
 
@@ -154,15 +156,6 @@ export function planNext(
 		}
 	}
 	return { kind: 'done' };
-}
-
-/**
- * A whole number of at least 0, written as a number or as a string of one (`"25"`), the way list
- * answers and query parameters hold counts and page numbers; undefined for anything else.
- */
-export function wholeNumberOf(value: unknown): number | undefined {
-	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 /** A whole number of at least 1 (a page size, a page number, a total), else undefined. */
