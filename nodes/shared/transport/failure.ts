@@ -1,6 +1,6 @@
 /**
  * The one record of a failed Flextell call. The transport fills it where each fact is known
- * (errors.ts builds it, request.ts and attempt.ts attach it to the n8n error they throw), and every
+ * (errors.ts builds it, node-errors.ts attaches it to the n8n error request.ts and attempt.ts throw), and every
  * reader renders from its fields: the node's error message and description, the error output
  * item (continue on fail), and the answer an AI model reads (nodes/Flextell/tool-errors.ts).
  * Nobody takes a rendered text apart again. Pure functions.
