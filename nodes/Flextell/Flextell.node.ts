@@ -8,7 +8,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { credentialSecrets, itemParameters, nodeParameters, pagingAdvice } from '../shared/parameters';
+import { itemParameters, nodeParameters } from '../shared/parameter-source';
+import { credentialSecrets, pagingAdvice } from '../shared/parameters';
 import { mapConcurrent } from './concurrency';
 import { requestProperties } from './FlextellDescription';
 import type { ItemSettings, OutputShape, ToolSettings } from './parameters';

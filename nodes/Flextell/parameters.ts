@@ -7,7 +7,8 @@
  */
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
-import type { Fail, PaginationOptionValues, Parameters, RequestOptions, RequestSetup } from '../shared/parameters';
+import type { Fail, Parameters } from '../shared/parameter-source';
+import type { PaginationOptionValues, RequestOptions, RequestSetup } from '../shared/parameters';
 import { bounded, readPagination, readRequest } from '../shared/parameters';
 import type { HttpMethod, PaginationConfig } from '../shared/transport';
 import { isPlainObject } from '../shared/transport';

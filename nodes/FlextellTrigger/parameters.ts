@@ -6,7 +6,8 @@
  */
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
-import type { Fail, PaginationOptionValues, Parameters, RequestOptions, RequestSetup } from '../shared/parameters';
+import type { Fail, Parameters } from '../shared/parameter-source';
+import type { PaginationOptionValues, RequestOptions, RequestSetup } from '../shared/parameters';
 import { readPagination, readRequest } from '../shared/parameters';
 import type { PaginationConfig } from '../shared/transport';
 import type { RecordFields } from './watermark';

@@ -1,60 +1,17 @@
 /**
- * Reading and checking the parameters both nodes share, from any n8n context: one item of the
- * Flextell node, a poll of the Flextell Trigger, or an option of the whole node. Every problem
- * becomes a NodeOperationError that names the field to fix, and the item where there is one;
+ * Reading and checking the parameters both nodes share (path, query, headers, the call policy,
+ * pagination), from any of their parameter sources (parameter-source.ts). Every problem goes
+ * through the source's `fail`, which names the field to fix, and the item where there is one;
  * nothing is sent before all checks pass. Editor labels live here, not in the transport.
  */
-import type {
-	ICredentialDataDecryptedObject,
-	IDataObject,
-	IExecuteFunctions,
-	INode,
-	IPollFunctions,
-} from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { ApiPrefix, CallPolicy, FlextellCall, HttpMethod, PaginationConfig, PaginationMode, PagingProblem } from './transport';
 import { buildRequestUrl, CREDENTIAL_TYPE, gateKey, PAGINATION_MODES, resolveApiPrefix, UrlRuleError } from './transport';
 import type { WholeNumberSpec } from './descriptions';
 import { NUMBERS, PAGINATION_DEFAULTS } from './descriptions';
-
-/** Throws the parameter error; its message and description name the field. */
-export type Fail = (message: string, description: string) => never;
-
-/** Where parameters are read from, and how a problem with them is reported. */
-export interface Parameters {
-	node: INode;
-	/** The input item read for; none for a poll or an option of the whole node. */
-	itemIndex?: number;
-	get(name: string, fallback: unknown): unknown;
-	fail: Fail;
-}
-
-/** The parameters of one input item of the Flextell node. */
-export function itemParameters(ctx: IExecuteFunctions, itemIndex: number): Parameters {
-	const node = ctx.getNode();
-	return { node, itemIndex, get: (name, fallback) => ctx.getNodeParameter(name, itemIndex, fallback), fail: failer(node, itemIndex) };
-}
-
-/** The parameters of a poll of the Flextell Trigger. */
-export function pollParameters(ctx: IPollFunctions): Parameters {
-	const node = ctx.getNode();
-	return { node, get: (name, fallback) => ctx.getNodeParameter(name, fallback), fail: failer(node) };
-}
-
-/** An option of the whole node (read from the first item, as n8n does for such options). */
-export function nodeParameters(ctx: IExecuteFunctions): Parameters {
-	const node = ctx.getNode();
-	return { node, get: (name, fallback) => ctx.getNodeParameter(name, 0, fallback), fail: failer(node) };
-}
-
-/** The one way a parameter problem is reported: names the item (once) when there is one. */
-function failer(node: INode, itemIndex?: number): Fail {
-	return (message, description) => {
-		const named = itemIndex === undefined || message.includes(`item ${itemIndex}`) ? message : `${message} (item ${itemIndex})`;
-		throw new NodeOperationError(node, named, { itemIndex, description });
-	};
-}
+import type { Fail, Parameters } from './parameter-source';
 
 export interface RequestOptions {
 	apiVersion?: string;
