@@ -6,20 +6,19 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { itemParameters, nodeParameters, pagingAdvice, readPagination } from '../shared/parameters';
+import { itemParameters, nodeParameters } from '../shared/parameter-source';
+import { credentialSecrets, pagingAdvice } from '../shared/parameters';
 import { mapConcurrent } from './concurrency';
-import { DEFAULT_MAX_CALL_SECONDS, requestProperties } from './FlextellDescription';
-import type { ItemRequest } from './parameters';
-import { readConcurrency, readItemList, readItemRequest } from './parameters';
+import { requestProperties } from './FlextellDescription';
+import type { ItemSettings, OutputShape, ToolSettings } from './parameters';
+import { readConcurrency, readItemSettings, readItemTarget } from './parameters';
 import { reportRateLimitCost } from './rate-limit-hint';
 import type { PaginationConfig, RequestContext, SuccessResponse } from '../shared/transport';
 import { asNodeError, CREDENTIAL_TYPE, errorItem, listPages, pageRecords, payloadToItems, shapeOutput, systemClock } from '../shared/transport';
-import { CACHE_LIMITS } from './cache';
 import { callWithCache } from './cached-call';
-import type { ToolAnswerSettings } from './tool-answer';
-import { DEFAULT_MAX_CHARACTERS, isToolNode, parseFieldList, recordAnswer, toolAnswer } from './tool-answer';
+import { isToolNode, recordAnswer, toolAnswer } from './tool-answer';
 import { toolErrorResult } from './tool-errors';
 
 export class Flextell implements INodeType {
@@ -78,25 +77,24 @@ async function runItem(
 	credentials: ICredentialDataDecryptedObject,
 ): Promise<IDataObject[]> {
 	const params = itemParameters(ctx, itemIndex);
-	const request = readItemRequest(params, credentials);
-	const list = readItemList(params, request);
-	if (list?.returnAll) return await collectList(ctx, request, list.pagination);
+	const settings = readItemSettings(params, credentials, readItemTarget(params), false);
+	const { list, output } = settings;
+	if (list?.returnAll) return await collectList(ctx, settings, list.pagination);
 	// One request, through the shared GETs and (Options › Cache GET Responses) the cache.
-	const cacheSeconds = readCacheSeconds(ctx, itemIndex, request);
-	const result = await callItem(ctx, request, cacheSeconds);
-	if (list) return firstRecords(result, request.options, list.limit);
-	const output = shapeOutput(result, request.options);
+	const result = await callItem(ctx, settings);
+	if (list) return firstRecords(result, output, list.limit);
+	const json = shapeOutput(result, output);
 	// A Full Response is always Flextell's own answer: with the cache on, the output says so.
-	if (request.options.fullResponse && cacheSeconds > 0) output[0].fromCache = result.fromCache;
-	return output;
+	if (output.fullResponse && settings.cacheSeconds > 0) json[0].fromCache = result.fromCache;
+	return json;
 }
 
 /** An item's one request, through the shared GETs and (Options › Cache GET Responses) the cache. */
-async function callItem(ctx: IExecuteFunctions, request: ItemRequest, cacheSeconds: number) {
-	return await callWithCache(ctx, request.call, request.policy, {
-		pathPrefix: request.prefix.pathPrefix,
-		cacheSeconds,
-		fullResponse: request.options.fullResponse,
+async function callItem(ctx: IExecuteFunctions, settings: ItemSettings) {
+	return await callWithCache(ctx, settings.call, settings.policy, {
+		pathPrefix: settings.prefix.pathPrefix,
+		cacheSeconds: settings.cacheSeconds,
+		fullResponse: settings.output.fullResponse,
 	});
 }
 
@@ -110,112 +108,49 @@ async function callItem(ctx: IExecuteFunctions, request: ItemRequest, cacheSecon
  */
 async function runToolItem(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject, startedAt: number): Promise<IDataObject> {
 	const params = itemParameters(ctx, itemIndex);
-	let method = 'GET';
-	let path = '';
+	const target = readItemTarget(params);
 	let sent = false;
 	try {
-		method = String(params.get('method', 'GET')).toUpperCase();
-		path = String(params.get('path', '') ?? '');
-		const settings = readToolSettings(ctx, itemIndex);
-		const request = readItemRequest(params, credentials);
-		if (settings.maxCallSeconds > 0) request.policy.toolBound = { at: startedAt + settings.maxCallSeconds * 1000, seconds: settings.maxCallSeconds };
-		if (request.call.body !== undefined && !isJsonObject(request.call.body)) {
-			params.fail(
-				`The body must be a JSON object, such as {"name": "Ada"}; it is ${Array.isArray(request.call.body) ? 'a list' : typeof request.call.body}`,
-				'Field: JSON Body. Flextell creates and changes one record per call, described by a JSON object of its fields.',
-			);
-		}
-		const list = readItemList(params, request);
-		const cacheSeconds = readCacheSeconds(ctx, itemIndex, request);
+		const settings = readItemSettings(params, credentials, target, true);
+		const { list, output } = settings;
+		const tool = settings.tool as ToolSettings;
+		if (tool.maxCallSeconds > 0) settings.policy.toolBound = { at: startedAt + tool.maxCallSeconds * 1000, seconds: tool.maxCallSeconds };
 		sent = true;
-		// The list note names the node's own cursor field and parameter (Options › Pagination).
-		const paging = list?.returnAll ? list.pagination : readPagination(params.get('options', {}) as IDataObject, params.fail);
-		const call = {
-			method,
-			path,
-			limit: list && !list.returnAll ? list.limit : undefined,
-			returnAll: list?.returnAll === true,
-			cursor: { field: paging.nextCursorField, parameter: paging.cursorParameter },
-		};
 		if (list?.returnAll) {
 			// Every record, one per element, then bounded like any list.
-			const records = await collectList(ctx, { ...request, options: { ...request.options, splitIntoItems: true } }, list.pagination);
-			return toolAnswer({ data: records }, undefined, call, settings);
+			const records = await collectList(ctx, { ...settings, output: { ...output, splitIntoItems: true } }, list.pagination);
+			return toolAnswer({ data: records }, undefined, tool.call, tool.answer);
 		}
-		const result = await callItem(ctx, request, cacheSeconds);
-		if (request.options.fullResponse) return recordAnswer(shapeOutput(result, request.options)[0], settings.maxCharacters);
-		return toolAnswer(result.body.kind === 'json' ? result.body.value : undefined, result.headers, call, settings);
+		const result = await callItem(ctx, settings);
+		if (output.fullResponse) return recordAnswer(shapeOutput(result, output)[0], tool.answer.maxCharacters);
+		return toolAnswer(result.body.kind === 'json' ? result.body.value : undefined, result.headers, tool.call, tool.answer);
 	} catch (error) {
 		if (ctx.getNode().onError === 'stopWorkflow' || ctx.getExecutionCancelSignal?.()?.aborted) throw asNodeError(ctx.getNode(), error, itemIndex);
-		return toolErrorResult(error, { method, path, sent }, secretsOf(credentials));
+		return toolErrorResult(error, { method: target.method, path: String(target.path ?? ''), sent }, credentialSecrets(credentials));
 	}
-}
-
-function readToolSettings(ctx: IExecuteFunctions, itemIndex: number): ToolAnswerSettings & { maxCallSeconds: number } {
-	const options = ctx.getNodeParameter('toolOptions', itemIndex, {}) as { maxCharacters?: unknown; keepFields?: unknown; dropFields?: unknown; maxCallSeconds?: unknown };
-	const rawCall = options.maxCallSeconds;
-	const maxCallSeconds = rawCall === undefined || rawCall === null || rawCall === '' ? DEFAULT_MAX_CALL_SECONDS : Number(rawCall);
-	if (!Number.isFinite(maxCallSeconds) || maxCallSeconds < 0 || maxCallSeconds > 3600) {
-		throw new NodeOperationError(ctx.getNode(), `The option Max Call Time must be a number of seconds from 0 to 3600 (item ${itemIndex})`, {
-			itemIndex,
-			description: `Field: Answer for the Model › Max Call Time (Seconds). It is ${String(rawCall)}.`,
-		});
-	}
-	const raw = options.maxCharacters;
-	const maxCharacters = raw === undefined || raw === null || raw === '' ? DEFAULT_MAX_CHARACTERS : Number(raw);
-	if (!Number.isInteger(maxCharacters) || maxCharacters < 0) {
-		throw new NodeOperationError(ctx.getNode(), `The option Max Characters must be a whole number of at least 0 (item ${itemIndex})`, {
-			itemIndex,
-			description: `Field: Answer for the Model › Max Characters. It is ${String(raw)}.`,
-		});
-	}
-	return { maxCharacters, maxCallSeconds, keep: parseFieldList(options.keepFields), drop: parseFieldList(options.dropFields) };
-}
-
-function isJsonObject(value: unknown): boolean {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The credential's secrets, kept out of anything the model reads. */
-function secretsOf(credentials: ICredentialDataDecryptedObject): string[] {
-	const tokens = (credentials.oauthTokenData ?? {}) as IDataObject;
-	return [tokens.access_token, tokens.refresh_token, credentials.clientSecret].filter((value): value is string => typeof value === 'string' && value !== '');
-}
-
-function readCacheSeconds(ctx: IExecuteFunctions, itemIndex: number, request: ItemRequest): number {
-	if (request.call.method !== 'GET') return 0;
-	const value = ctx.getNodeParameter('options.cacheSeconds', itemIndex, 0) as unknown;
-	const seconds = value === '' || value === null || value === undefined ? 0 : Number(value);
-	if (!Number.isFinite(seconds) || seconds < 0 || seconds > CACHE_LIMITS.seconds) {
-		throw new NodeOperationError(ctx.getNode(), `The option Cache GET Responses (Seconds) must be a number from 0 to ${CACHE_LIMITS.seconds} (item ${itemIndex})`, {
-			itemIndex,
-			description: `Field: Options › Cache GET Responses (Seconds). It is ${String(value)}.`,
-		});
-	}
-	return seconds;
 }
 
 /** The output of one request, a list cut to its first `limit` records. */
-function firstRecords(result: SuccessResponse, options: ItemRequest['options'], limit: number): IDataObject[] {
+function firstRecords(result: SuccessResponse, output: OutputShape, limit: number): IDataObject[] {
 	const records = pageRecords(result.body);
-	if (records === undefined || records.length <= limit) return shapeOutput(result, options);
-	return payloadToItems(records.slice(0, limit), options.splitIntoItems);
+	if (records === undefined || records.length <= limit) return shapeOutput(result, output);
+	return payloadToItems(records.slice(0, limit), output.splitIntoItems);
 }
 
 /** Streams every page's records into one array (no copying of what is already in). */
 async function collectList(
 	ctx: RequestContext,
-	request: Pick<ItemRequest, 'call' | 'policy' | 'prefix' | 'options'>,
+	settings: Pick<ItemSettings, 'call' | 'policy' | 'prefix' | 'output'>,
 	pagination: PaginationConfig,
 ): Promise<IDataObject[]> {
 	const records: unknown[] = [];
-	for await (const page of listPages(ctx, request.call, request.policy, request.prefix, pagination, { advice: pagingAdvice })) {
+	for await (const page of listPages(ctx, settings.call, settings.policy, settings.prefix, pagination, { advice: pagingAdvice })) {
 		if (page.records === undefined) {
 			// Not a list (a single record, an empty answer): shaped as without paging.
-			if (page.number === 1) return shapeOutput(page.result, request.options);
+			if (page.number === 1) return shapeOutput(page.result, settings.output);
 			break;
 		}
 		for (const record of page.records) records.push(record);
 	}
-	return payloadToItems(records, request.options.splitIntoItems);
+	return payloadToItems(records, settings.output.splitIntoItems);
 }

@@ -17,7 +17,7 @@
  * come through here.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
 import type { CacheEntry, Flight } from './cache';
 import {
@@ -34,7 +34,7 @@ import {
 	validatorsOf,
 } from './cache';
 import type { CallPolicy, FlextellCall, RequestContext, SuccessResponse } from '../shared/transport';
-import { asNodeError, callFlextell, isPlainObject, systemClock } from '../shared/transport';
+import { asNodeError, callFlextell, cancelledError, isPlainObject, systemClock } from '../shared/transport';
 
 interface CacheOptions {
 	/** The API prefix's path (`/api/v0.0.1/`): what follows it names the resource. */
@@ -73,7 +73,7 @@ export async function callWithCache(
 	let expired: CacheEntry | undefined;
 	if (useStore) {
 		const entry = responseStore.get(key);
-		if (entry && isFresh(entry, options.cacheSeconds, (policy.clock ?? systemClock).now())) return resultOf(entry, true);
+		if (entry && isFresh(entry, options.cacheSeconds, (policy.clock ?? systemClock).now())) return storedCopy(entry);
 		if (entry && (entry.validators.etag || entry.validators.lastModified)) expired = entry;
 	}
 
@@ -148,7 +148,7 @@ async function send(
 		result = await callFlextell(ctx, sent, policy);
 	} catch (error) {
 		if (expired && isNotModified(error)) {
-			result = resultOf(expired, true);
+			result = storedCopy(expired);
 			revalidated = true;
 		} else {
 			flight.senderCancelled = ctx.getExecutionCancelSignal?.()?.aborted === true;
@@ -184,13 +184,13 @@ function store(key: string, scope: string, segments: string[], shared: Shared): 
 	});
 }
 
-/** A new copy of a stored answer: what one item changes downstream, no other item sees. */
-function resultOf(entry: CacheEntry, fromCache: true): CachedResult {
+/** A new copy of a stored answer, marked as from the cache: what one item changes downstream, no other item sees. */
+function storedCopy(entry: CacheEntry): CachedResult {
 	return {
 		statusCode: entry.statusCode,
 		headers: copyHeaders(entry.headers),
 		body: { kind: 'json', value: JSON.parse(entry.bodyText) },
-		fromCache,
+		fromCache: true,
 	};
 }
 
@@ -213,10 +213,7 @@ function copyHeaders(headers: IDataObject): IDataObject {
 async function untilAnswered(ctx: RequestContext, promise: Promise<Outcome>, policy: CallPolicy): Promise<Outcome> {
 	const signal = ctx.getExecutionCancelSignal?.();
 	if (!signal) return await promise;
-	const cancelled = () =>
-		new NodeOperationError(ctx.getNode(), 'The execution was cancelled while the Flextell request was waiting', {
-			itemIndex: policy.itemIndex,
-		});
+	const cancelled = () => cancelledError(ctx, policy);
 	if (signal.aborted) throw cancelled();
 	let onAbort: () => void = () => {};
 	try {

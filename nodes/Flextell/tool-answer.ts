@@ -9,7 +9,7 @@
  */
 import type { IDataObject, INode } from 'n8n-workflow';
 
-import { nextCursorOf } from '../shared/transport';
+import { isPlainObject, nextCursorOf, unwrapData, wholeNumberOf } from '../shared/transport';
 
 /**
  * n8n registers the node a second time as `<package>.flextellTool` for AI Agents (and shows the
@@ -43,7 +43,7 @@ export interface ToolCall {
 	cursor?: CursorNames;
 }
 
-export interface CursorNames {
+interface CursorNames {
 	/** Response field with the next cursor (dots reach deeper; also looked for under `meta`). */
 	field: string;
 	/** Query parameter that carries it. */
@@ -66,55 +66,42 @@ export function modelCharacters(items: unknown[]): number {
 	return JSON.stringify(items).length;
 }
 
-/**
- * Parses a field list: names separated by commas or new lines, dots reaching deeper
- * (`address.city`); empty entries are ignored.
- */
-export function parseFieldList(text: unknown): string[][] {
-	if (typeof text !== 'string') return [];
-	return text
-		.split(/[,\n]/)
-		.map((entry) => entry.trim())
-		.filter((entry) => entry !== '')
-		.map((entry) =>
-			entry
-				.split('.')
-				.map((part) => part.trim())
-				.filter((part) => part !== ''),
-		)
-		.filter((path) => path.length > 0);
-}
-
 /** Keeps only the given paths (and the order the record had); a list applies the paths to each element. */
 export function keepFields(value: unknown, paths: string[][]): unknown {
-	if (paths.length === 0) return value;
-	if (Array.isArray(value)) return value.map((element) => keepFields(element, paths));
-	if (!isObject(value)) return value;
-	const out: Record<string, unknown> = {};
-	for (const [key, child] of Object.entries(value)) {
-		const matching = paths.filter((path) => path[0] === key);
-		if (matching.length === 0) continue;
-		if (matching.some((path) => path.length === 1)) out[key] = child;
-		else if (isObject(child) || Array.isArray(child)) out[key] = keepFields(child, matching.map((path) => path.slice(1)));
-	}
-	return out;
+	return eachField(value, paths, (child, rest) => {
+		if (rest.length === 0) return LEAVE_OUT;
+		if (rest.some((path) => path.length === 0)) return child;
+		return isPlainObject(child) || Array.isArray(child) ? keepFields(child, rest) : LEAVE_OUT;
+	});
 }
 
 /** Drops the given paths; a list applies the paths to each element. */
 export function dropFields(value: unknown, paths: string[][]): unknown {
+	return eachField(value, paths, (child, rest) => {
+		if (rest.some((path) => path.length === 0)) return LEAVE_OUT;
+		return rest.length === 0 ? child : dropFields(child, rest);
+	});
+}
+
+const LEAVE_OUT = Symbol('leave out');
+
+/**
+ * A copy of a record with each field replaced by what `field` makes of it (or left out), given
+ * the rest of the paths that start at that field; a list applies it to each element.
+ */
+function eachField(value: unknown, paths: string[][], field: (child: unknown, rest: string[][]) => unknown): unknown {
 	if (paths.length === 0) return value;
-	if (Array.isArray(value)) return value.map((element) => dropFields(element, paths));
-	if (!isObject(value)) return value;
+	if (Array.isArray(value)) return value.map((element) => eachField(element, paths, field));
+	if (!isPlainObject(value)) return value;
 	const out: Record<string, unknown> = {};
 	for (const [key, child] of Object.entries(value)) {
-		const matching = paths.filter((path) => path[0] === key);
-		if (matching.some((path) => path.length === 1)) continue;
-		out[key] = matching.length === 0 ? child : dropFields(child, matching.map((path) => path.slice(1)));
+		const made = field(child, paths.filter((path) => path[0] === key).map((path) => path.slice(1)));
+		if (made !== LEAVE_OUT) out[key] = made;
 	}
 	return out;
 }
 
-export function selectFields(value: unknown, settings: Pick<ToolAnswerSettings, 'keep' | 'drop'>): unknown {
+function selectFields(value: unknown, settings: Pick<ToolAnswerSettings, 'keep' | 'drop'>): unknown {
 	return dropFields(keepFields(value, settings.keep), settings.drop);
 }
 
@@ -125,8 +112,8 @@ export function selectFields(value: unknown, settings: Pick<ToolAnswerSettings, 
  */
 export function readPaging(body: unknown, headers: IDataObject | undefined, count: number, cursorField = DEFAULT_CURSOR.field): Paging {
 	const paging: Paging = { more: false };
-	if (isObject(body)) {
-		const meta = isObject(body.meta) ? body.meta : {};
+	if (isPlainObject(body)) {
+		const meta = isPlainObject(body.meta) ? body.meta : {};
 		const cursor = nextCursorOf(body, cursorField);
 		if (cursor !== undefined) {
 			paging.more = true;
@@ -134,11 +121,11 @@ export function readPaging(body: unknown, headers: IDataObject | undefined, coun
 		}
 		if (nonEmptyString(body.next) !== undefined || nonEmptyString(meta.next) !== undefined) paging.more = true;
 		if (body.has_more === true || meta.has_more === true) paging.more = true;
-		const total = wholeNumber(meta.total) ?? wholeNumber(body.total);
+		const total = wholeNumberOf(meta.total) ?? wholeNumberOf(body.total);
 		if (total !== undefined) {
 			paging.total = total;
-			const page = wholeNumber(meta.page);
-			const perPage = wholeNumber(meta.per_page);
+			const page = wholeNumberOf(meta.page);
+			const perPage = wholeNumberOf(meta.per_page);
 			const seen = page !== undefined && perPage !== undefined ? page * perPage : count;
 			if (total > seen) paging.more = true;
 		}
@@ -154,17 +141,17 @@ export function readPaging(body: unknown, headers: IDataObject | undefined, coun
  */
 export function toolAnswer(body: unknown, headers: IDataObject | undefined, call: ToolCall, settings: ToolAnswerSettings): IDataObject {
 	if (body === undefined) return { success: true };
-	const payload = isObject(body) && 'data' in body ? body.data : body;
+	const payload = unwrapData(body);
 	if (Array.isArray(payload)) {
 		const paging: Paging = call.returnAll ? { more: false } : readPaging(body, headers, payload.length, call.cursor?.field);
 		return listAnswer(payload, paging, call, settings);
 	}
-	if (isObject(payload)) return recordAnswer(selectFields(payload, settings) as IDataObject, settings.maxCharacters);
+	if (isPlainObject(payload)) return recordAnswer(selectFields(payload, settings) as IDataObject, settings.maxCharacters);
 	return { data: payload as IDataObject[keyof IDataObject] };
 }
 
 /** A list: `{ note?, shown, total, more, next_cursor?, records }`, within the bound. */
-export function listAnswer(all: unknown[], paging: Paging, call: ToolCall, settings: ToolAnswerSettings): IDataObject {
+function listAnswer(all: unknown[], paging: Paging, call: ToolCall, settings: ToolAnswerSettings): IDataObject {
 	const limited = call.limit !== undefined && !call.returnAll ? all.slice(0, call.limit) : all;
 	const records = limited.map((record) => selectFields(record, settings));
 	const build = (shown: number): IDataObject => buildList(records, shown, all.length, limited.length, paging, call, settings.maxCharacters);
@@ -254,15 +241,6 @@ export function recordAnswer(record: IDataObject, maxCharacters: number): IDataO
 	return wrap();
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function nonEmptyString(value: unknown): string | undefined {
 	return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-}
-
-function wholeNumber(value: unknown): number | undefined {
-	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
 }

@@ -13,7 +13,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { failureOf, redactFields } from '../shared/transport';
 
-export interface ToolFailure {
+interface ToolFailure {
 	status: number | null;
 	code: string;
 	message: string;
@@ -31,7 +31,7 @@ export interface ToolFailure {
 	flextell_message?: string;
 }
 
-export interface ToolRequestInfo {
+interface ToolRequestInfo {
 	method: string;
 	path: string;
 	/** Whether the request got as far as the transport (false: a parameter was refused first). */

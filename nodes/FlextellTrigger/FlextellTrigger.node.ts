@@ -9,11 +9,13 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import type { CallPolicy, PaginationConfig } from '../shared/transport';
+import type { CallPolicy } from '../shared/transport';
 import { CREDENTIAL_TYPE, listPages, payloadToItems, systemClock } from '../shared/transport';
 import { paginationOptions, queryParametersProperty, requestOptions } from '../shared/descriptions';
-import type { Fail, PaginationOptionValues, RequestSetup } from '../shared/parameters';
-import { pagingAdvice, pollParameters, readPagination, readRequest } from '../shared/parameters';
+import { pollParameters } from '../shared/parameter-source';
+import { pagingAdvice } from '../shared/parameters';
+import type { TriggerSetup } from './parameters';
+import { readTriggerSetup } from './parameters';
 import { pollOnce } from './poll';
 import type { PollBudget } from './poll-budget';
 import { pollBudget } from './poll-budget';
@@ -122,7 +124,7 @@ export class FlextellTrigger implements INodeType {
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const startedAt = systemClock.now();
 		const credentials = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
-		const setup = readSetup(this, credentials);
+		const setup = readTriggerSetup(pollParameters(this), credentials);
 		const { fields } = setup;
 
 		if (this.getMode() === 'manual') {
@@ -134,7 +136,7 @@ export class FlextellTrigger implements INodeType {
 			return null;
 		}
 
-		const budget = pollBudget(this.getNodeParameter('pollTimes', {}), this.getPollBudgetMs?.());
+		const budget = pollBudget(setup.pollTimes, this.getPollBudgetMs?.());
 		const policy: CallPolicy = { ...setup.request.policy, deadline: { at: startedAt + budget.ms, error: (what) => overBudget(this, setup, budget, what) } };
 		const node = this.getNode();
 		const outcome = await pollOnce({
@@ -182,50 +184,6 @@ function overBudget(ctx: IPollFunctions, setup: TriggerSetup, budget: PollBudget
 			'so a slow poll ends before the next one is due instead of piling up behind it. Nothing was emitted and the trigger still remembers where it was: ' +
 			'the next poll starts from there. If Flextell keeps asking to wait longer than that (Retry-After), poll less often.',
 	});
-}
-
-interface TriggerSetup {
-	path: string;
-	request: RequestSetup;
-	pagination: PaginationConfig;
-	fields: RecordFields;
-	key: string;
-	sortDescription: string;
-}
-
-function readSetup(ctx: IPollFunctions, credentials: ICredentialDataDecryptedObject): TriggerSetup {
-	const params = pollParameters(ctx);
-	const { fail } = params;
-	const event = params.get('event', 'newRecord') as string;
-	const defaultDateField = event === 'newOrUpdatedRecord' ? 'updated_at' : 'created_at';
-	const fields: RecordFields = {
-		idField: fieldName(params.get('idField', 'id'), 'id', 'ID Field', fail),
-		dateField: fieldName(params.get('dateField', defaultDateField), defaultDateField, 'Date Field', fail),
-	};
-	const options = params.get('options', {}) as PaginationOptionValues & IDataObject;
-	const request = readRequest(params, credentials, 'GET');
-
-	const sortParameter = typeof options.sortParameter === 'string' ? options.sortParameter.trim() : 'sort';
-	const sortValue = typeof options.sortValue === 'string' && options.sortValue.trim() ? options.sortValue.trim() : `-${fields.dateField}`;
-	if (sortParameter && request.call.qs?.[sortParameter] === undefined) {
-		request.call.qs = { ...request.call.qs, [sortParameter]: sortValue };
-	}
-
-	return {
-		path: String(params.get('path', '')),
-		request,
-		pagination: readPagination(options, fail),
-		fields,
-		key: JSON.stringify([request.call.url, request.call.qs ?? {}, fields.dateField, fields.idField]),
-		sortDescription: sortParameter ? `${sortParameter}=${String(request.call.qs?.[sortParameter])}` : 'no sort parameter',
-	};
-}
-
-function fieldName(value: unknown, fallback: string, label: string, fail: Fail): string {
-	const text = typeof value === 'string' ? value.trim() : '';
-	if (text === '') return fallback;
-	if (text.length > 200) fail(`The ${label} is too long`, `Field: ${label}.`);
-	return text;
 }
 
 function recordsOf(ctx: IPollFunctions, records: unknown[] | undefined): IDataObject[] {

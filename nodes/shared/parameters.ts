@@ -1,60 +1,17 @@
 /**
- * Reading and checking the parameters both nodes share, from any n8n context: one item of the
- * Flextell node, a poll of the Flextell Trigger, or an option of the whole node. Every problem
- * becomes a NodeOperationError that names the field to fix, and the item where there is one;
+ * Reading and checking the parameters both nodes share (path, query, headers, the call policy,
+ * pagination), from any of their parameter sources (parameter-source.ts). Every problem goes
+ * through the source's `fail`, which names the field to fix, and the item where there is one;
  * nothing is sent before all checks pass. Editor labels live here, not in the transport.
  */
-import type {
-	ICredentialDataDecryptedObject,
-	IDataObject,
-	IExecuteFunctions,
-	INode,
-	IPollFunctions,
-} from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { ApiPrefix, CallPolicy, FlextellCall, HttpMethod, PaginationConfig, PaginationMode, PagingProblem } from './transport';
 import { buildRequestUrl, CREDENTIAL_TYPE, gateKey, PAGINATION_MODES, resolveApiPrefix, UrlRuleError } from './transport';
 import type { WholeNumberSpec } from './descriptions';
 import { NUMBERS, PAGINATION_DEFAULTS } from './descriptions';
-
-/** Throws the parameter error; its message and description name the field. */
-export type Fail = (message: string, description: string) => never;
-
-/** Where parameters are read from, and how a problem with them is reported. */
-export interface Parameters {
-	node: INode;
-	/** The input item read for; none for a poll or an option of the whole node. */
-	itemIndex?: number;
-	get(name: string, fallback: unknown): unknown;
-	fail: Fail;
-}
-
-/** The parameters of one input item of the Flextell node. */
-export function itemParameters(ctx: IExecuteFunctions, itemIndex: number): Parameters {
-	const node = ctx.getNode();
-	return { node, itemIndex, get: (name, fallback) => ctx.getNodeParameter(name, itemIndex, fallback), fail: failer(node, itemIndex) };
-}
-
-/** The parameters of a poll of the Flextell Trigger. */
-export function pollParameters(ctx: IPollFunctions): Parameters {
-	const node = ctx.getNode();
-	return { node, get: (name, fallback) => ctx.getNodeParameter(name, fallback), fail: failer(node) };
-}
-
-/** An option of the whole node (read from the first item, as n8n does for such options). */
-export function nodeParameters(ctx: IExecuteFunctions): Parameters {
-	const node = ctx.getNode();
-	return { node, get: (name, fallback) => ctx.getNodeParameter(name, 0, fallback), fail: failer(node) };
-}
-
-/** The one way a parameter problem is reported: names the item (once) when there is one. */
-function failer(node: INode, itemIndex?: number): Fail {
-	return (message, description) => {
-		const named = itemIndex === undefined || message.includes(`item ${itemIndex}`) ? message : `${message} (item ${itemIndex})`;
-		throw new NodeOperationError(node, named, { itemIndex, description });
-	};
-}
+import type { Fail, Parameters } from './parameter-source';
 
 export interface RequestOptions {
 	apiVersion?: string;
@@ -81,14 +38,21 @@ const FIELD_LABELS: Record<string, string> = {
 	nextLink: 'pagination link',
 };
 
-/** Path, Query Parameters and the request options, for a request with `method` (no body). */
-export function readRequest(params: Parameters, credentials: ICredentialDataDecryptedObject, method: HttpMethod): RequestSetup {
-	const options = params.get('options', {}) as RequestOptions;
+/**
+ * The request (no body) to `target`: its method, and its Path as the parameter holds it. Reads
+ * Query Parameters; the Options collection is read once by the caller and handed in.
+ */
+export function readRequest(
+	params: Parameters,
+	credentials: ICredentialDataDecryptedObject,
+	target: { method: HttpMethod; path: unknown },
+	options: RequestOptions,
+): RequestSetup {
 	const version = options.apiVersion?.trim() ? options.apiVersion : credentials.apiVersion;
 	const prefix = withUrlRules(params, () => resolveApiPrefix(credentials.baseUrl, version));
-	const url = withUrlRules(params, () => buildRequestUrl(prefix, params.get('path', '')));
+	const url = withUrlRules(params, () => buildRequestUrl(prefix, target.path));
 	return {
-		call: { method, url, qs: readQuery(params), headers: readHeaders(options, params.fail) },
+		call: { method: target.method, url, qs: readQuery(params), headers: readHeaders(options, params.fail) },
 		prefix,
 		policy: readCallPolicy(params, options, credentials),
 	};
@@ -103,7 +67,7 @@ function readCallPolicy(params: Parameters, options: RequestOptions, credentials
 		timeoutMs: bounded(options.timeout, NUMBERS.timeout, fail),
 		maxRetries: bounded(options.maxRetries, NUMBERS.maxRetries, fail),
 		maxWaitSeconds: bounded(options.maxWaitSeconds, NUMBERS.maxWaitSeconds, fail),
-		secrets: tokenSecrets(credentials),
+		secrets: credentialSecrets(credentials),
 	};
 }
 
@@ -117,7 +81,8 @@ function withUrlRules<T>(params: Parameters, build: () => T): T {
 	}
 }
 
-function tokenSecrets(credentials: ICredentialDataDecryptedObject): string[] {
+/** The credential's secrets (tokens, client secret), kept out of every text a user or a model reads. */
+export function credentialSecrets(credentials: ICredentialDataDecryptedObject): string[] {
 	const tokens = (credentials.oauthTokenData ?? {}) as IDataObject;
 	return [tokens.access_token, tokens.refresh_token, credentials.clientSecret].filter(
 		(value): value is string => typeof value === 'string' && value !== '',
@@ -198,14 +163,17 @@ export function readPagination(options: PaginationOptionValues & IDataObject, fa
 	};
 }
 
-/** A whole-number option checked against its spec; empty means the spec's default. */
+/**
+ * A whole-number option checked against its spec; empty means the spec's default. A fraction is
+ * refused like a number out of range (as Limit and Max Characters refuse one), never rounded.
+ */
 export function bounded(value: unknown, spec: WholeNumberSpec, fail: Fail): number {
 	if (value === undefined || value === null || value === '') return spec.default;
 	const n = Number(value);
-	if (!Number.isFinite(n) || n < spec.min || n > spec.max) {
-		fail(`The option ${spec.displayName} must be a number from ${spec.min} to ${spec.max}`, `Field: Options › ${spec.displayName}. It is ${String(value)}.`);
-	}
-	return Math.floor(n);
+	const field = `Field: Options › ${spec.displayName}. It is ${String(value)}.`;
+	if (!Number.isFinite(n) || n < spec.min || n > spec.max) fail(`The option ${spec.displayName} must be a number from ${spec.min} to ${spec.max}`, field);
+	if (!Number.isInteger(n)) fail(`The option ${spec.displayName} must be a whole number from ${spec.min} to ${spec.max}`, field);
+	return n;
 }
 
 /** What the user can change when a list goes wrong, in the words of the editor's fields. */

@@ -2,17 +2,16 @@ import {
 	describeGateTooLong,
 	describeHttpFailure,
 	describeNotConnected,
-	failureError,
 	describeNetworkFailure,
 	describeNotJson,
 	describeRetryAfterTooLong,
 	describeTokenRefreshFailure,
-	errorItem,
 } from '../../nodes/shared/transport/errors';
+import { errorItem, failureError } from '../../nodes/shared/transport/node-errors';
 import { redact } from '../../nodes/shared/transport/redact';
 import type { FailureRecord } from '../../nodes/shared/transport/failure';
 import { failureOf, renderDescription } from '../../nodes/shared/transport/failure';
-import { parseBody } from '../../nodes/shared/transport/response';
+import { parseBody } from '../../nodes/shared/transport/body';
 
 /** The record and the description every reader renders from it. */
 const rendered = (record: FailureRecord) => ({ ...record, description: renderDescription(record) });

@@ -119,6 +119,14 @@ describe('reading the options', () => {
 		expect(() => readConcurrency(0, fail)).toThrow(/Concurrency/);
 	});
 
+	it('refuses a fraction in a whole-number option (it is not rounded), and takes a whole number written as text', () => {
+		expect(() => readPagination({ pageSize: 2.5 }, fail)).toThrow(/^The option Page Size must be a whole number from 1 to 1000 \| Field: Options › Page Size\. It is 2\.5\.$/);
+		expect(() => readPagination({ maxPages: 10.01 }, fail)).toThrow(/^The option Max Pages must be a whole number from 1 to 100000 \|/);
+		expect(() => readConcurrency(2.5, fail)).toThrow(/^The option Concurrency must be a whole number from 1 to 16 \|/);
+		expect(readPagination({ pageSize: 25, maxPages: '7' as unknown as number }, fail)).toMatchObject({ pageSize: 25, maxPages: 7 });
+		expect(readConcurrency(3, fail)).toBe(3);
+	});
+
 	it('empty names fall back to the defaults', () => {
 		expect(readPagination({ cursorParameter: ' ', nextCursorField: '' }, fail)).toMatchObject({ cursorParameter: 'cursor', nextCursorField: 'next_cursor' });
 	});

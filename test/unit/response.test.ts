@@ -1,4 +1,6 @@
-import { parseBody, plainHeaders, shapeOutput, unwrapData } from '../../nodes/shared/transport/response';
+import { parseBody } from '../../nodes/shared/transport/body';
+import { plainHeaders } from '../../nodes/shared/transport/headers';
+import { shapeOutput, unwrapData } from '../../nodes/shared/transport/response';
 
 const opts = { splitIntoItems: true, fullResponse: false };
 const json = (value: unknown) => ({ statusCode: 200, headers: {}, body: { kind: 'json' as const, value } });

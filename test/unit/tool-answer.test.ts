@@ -3,11 +3,11 @@ import {
 	isToolNode,
 	keepFields,
 	modelCharacters,
-	parseFieldList,
 	readPaging,
 	recordAnswer,
 	toolAnswer,
 } from '../../nodes/Flextell/tool-answer';
+import { parseFieldList } from '../../nodes/Flextell/parameters';
 
 const settings = (maxCharacters = 20_000, keep = '', drop = '') => ({ maxCharacters, keep: parseFieldList(keep), drop: parseFieldList(drop) });
 const call = { method: 'GET', path: 'contacts', limit: 50 };

@@ -3,8 +3,9 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { toolErrorResult } from '../../nodes/Flextell/tool-errors';
 import type { FailureRecord } from '../../nodes/shared/transport/failure';
-import { describeGateTooLong, describeHttpFailure, describeNotConnected, describeRetryAfterTooLong, failureError } from '../../nodes/shared/transport/errors';
-import { parseBody } from '../../nodes/shared/transport/response';
+import { describeGateTooLong, describeHttpFailure, describeNotConnected, describeRetryAfterTooLong } from '../../nodes/shared/transport/errors';
+import { failureError } from '../../nodes/shared/transport/node-errors';
+import { parseBody } from '../../nodes/shared/transport/body';
 
 const node: INode = { id: '1', name: 'Flextell', type: 'n8n-nodes-flextell.flextellTool', typeVersion: 1, position: [0, 0], parameters: {} };
 const summary = { method: 'GET', urlPath: '/api/v0.0.1/contats', retriesDone: 0 };

@@ -7,11 +7,16 @@ import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import type { RequestSummary, TokenRefreshRefusal } from './errors';
-import { describeNotConnected, describeTokenRefreshFailure, failureError, isTlsCertificateCode } from './errors';
-import type { ParsedBody } from './response';
-import { discardBody, headerValue, isErrorEnvelope, isPlainObject, parseBody, plainHeaders, readBody } from './response';
+import { describeNotConnected, describeTokenRefreshFailure } from './errors';
+import type { ParsedBody } from './body';
+import { discardBody, parseBody, readBody } from './body';
+import { isErrorEnvelope } from './envelope';
+import { headerValue, plainHeaders } from './headers';
+import { failureError } from './node-errors';
+import { isTlsCertificateCode } from './tls-codes';
 import type { FlextellCall, RequestContext } from './types';
 import { CREDENTIAL_TYPE } from './types';
+import { isPlainObject } from './values';
 
 /** How one attempt went. 2xx answers keep any body; the caller decides what a bad body means. */
 export type Outcome =

@@ -1,24 +1,18 @@
 /**
  * Error mapping: what the user reads when a Flextell request fails. Pure functions that build the
- * failure record (failure.ts) from the facts where they are known; `failureError` turns a record
- * into the n8n error (message and description rendered from the fields, the record attached), and
- * `errorItem` renders the continue-on-fail item from it. Not pure: `asNodeError`, which sets the
- * item index on the n8n error it is given.
+ * failure record (failure.ts) from the facts where they are known; node-errors.ts turns a record
+ * into the n8n error and the continue-on-fail item.
  *
  * Messages come from Flextell where it gave one (`{"error": "code", "message": "…"}`); the advice
  * says what to do next. Nothing here ever includes request headers, so the bearer token cannot
- * end up in an error; `failureError` redacts the record all the same (redact.ts).
+ * end up in an error (node-errors.ts redacts the record all the same).
  */
-import type { INode } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-
+import type { ParsedBody } from './body';
+import { flextellError } from './envelope';
 import type { FailureRecord } from './failure';
-import { attachFailure, failureOf, renderDescription } from './failure';
 import type { HoldReason } from './rate-limit-cost';
-import { redactFields } from './redact';
-import type { ParsedBody } from './response';
-import { flextellError } from './response';
 import { isIdempotent } from './retry-policy';
+import { isTlsCertificateCode } from './tls-codes';
 
 export interface RequestSummary {
 	method: string;
@@ -108,18 +102,25 @@ export function describeRetryAfterTooLong(
 	retryAfterHeader: string | undefined,
 	request: RequestSummary,
 ): FailureRecord {
-	const seconds = Math.ceil(waitMs / 1000);
-	const bound = waitLimit(limit);
 	return {
-		status: 429,
-		code: 'rate_limit_exceeded',
-		message: `Flextell asked to wait ${seconds} s before retrying, ${beyond(bound)}`,
-		advice: `The rate limit was hit (Retry-After "${retryAfterHeader ?? ''}"). Retrying earlier could get the account suspended, so ${stopped(bound, seconds)}`,
+		...waitRefused(waitMs, limit, request, (seconds, bound) => ({
+			message: `Flextell asked to wait ${seconds} s before retrying, ${beyond(bound)}`,
+			advice: `The rate limit was hit (Retry-After "${retryAfterHeader ?? ''}"). Retrying earlier could get the account suspended, so ${stopped(bound, seconds)}`,
+		})),
 		sent: true,
-		retryAfterSeconds: seconds,
-		...where(request),
 		answered: 429,
 	};
+}
+
+/** A rate-limit wait the call would not make: 429, the seconds to wait, and the words for them. */
+function waitRefused(
+	waitMs: number,
+	limit: number | WaitLimit,
+	request: RequestSummary,
+	words: (seconds: number, bound: WaitLimit) => Pick<FailureRecord, 'message' | 'advice'>,
+): Omit<FailureRecord, 'sent'> {
+	const seconds = Math.ceil(waitMs / 1000);
+	return { status: 429, code: 'rate_limit_exceeded', ...words(seconds, waitLimit(limit)), retryAfterSeconds: seconds, ...where(request) };
 }
 
 /** "longer than the 300 s this node may wait" / "past the 45 s a tool call may take". */
@@ -147,17 +148,13 @@ export function describeGateTooLong(
 	request: RequestSummary,
 	reason: HoldReason | 'unknown' = 'rate-limited',
 ): FailureRecord {
-	const seconds = Math.ceil(waitMs / 1000);
-	const bound = waitLimit(limit);
 	return {
-		status: 429,
-		code: 'rate_limit_exceeded',
-		message: `Flextell's rate limit holds requests with this credential for another ${seconds} s, ${beyond(bound)}`,
-		advice: `${HOLD_REASONS[reason]} Sending earlier could get the account suspended, so ${stopped(bound, seconds)}`,
+		...waitRefused(waitMs, limit, request, (seconds, bound) => ({
+			message: `Flextell's rate limit holds requests with this credential for another ${seconds} s, ${beyond(bound)}`,
+			advice: `${HOLD_REASONS[reason]} Sending earlier could get the account suspended, so ${stopped(bound, seconds)}`,
+		})),
 		// The gate stopped this request before it went; earlier attempts of the call did go.
 		sent: request.retriesDone > 0,
-		retryAfterSeconds: seconds,
-		...where(request),
 	};
 }
 
@@ -177,28 +174,6 @@ export function describeToolTimeUp(limit: WaitLimit, what: string, request: Requ
 		sent: facts.sent,
 		...where(request),
 	};
-}
-
-/**
- * Node's codes for a TLS certificate that could not be verified. Never retried, and never
- * worked around: the token must only go to a host that proves it is the credential's.
- */
-const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
-	'DEPTH_ZERO_SELF_SIGNED_CERT',
-	'SELF_SIGNED_CERT_IN_CHAIN',
-	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-	'UNABLE_TO_GET_ISSUER_CERT',
-	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-	'CERT_HAS_EXPIRED',
-	'CERT_NOT_YET_VALID',
-	'CERT_UNTRUSTED',
-	'CERT_REVOKED',
-	'CERT_SIGNATURE_FAILURE',
-	'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-export function isTlsCertificateCode(code: string): boolean {
-	return TLS_CERTIFICATE_CODES.has(code);
 }
 
 export function describeNetworkFailure(errorCode: string | undefined, request: RequestSummary, timeoutMs: number): FailureRecord {
@@ -374,70 +349,4 @@ function defaultCode(statusCode: number): string {
 
 function plural(n: number, one: string, many: string): string {
 	return `${n} ${n === 1 ? one : many}`;
-}
-
-/**
- * The n8n error for a failure: its message and description rendered from the (redacted) record,
- * the record attached to its context for the error item and the tool answer.
- */
-export function failureError(node: INode, failure: FailureRecord, secrets: ReadonlyArray<string | undefined>, itemIndex?: number): NodeApiError {
-	const record = redactFields(failure, secrets);
-	const description = renderDescription(record);
-	const error = new NodeApiError(
-		node,
-		{ error: record.code, message: record.message, ...(record.status ? { statusCode: record.status } : {}) },
-		{
-			message: record.message,
-			description,
-			httpCode: record.status ? String(record.status) : undefined,
-			...(itemIndex !== undefined ? { itemIndex } : {}),
-		},
-	);
-	attachFailure(error, record);
-	return error;
-}
-
-interface ErrorItemDetails {
-	message: string;
-	/** Flextell's error code (e.g. not_found), else node_error. */
-	code: string;
-	statusCode: number | null;
-	/** What to do about it, when the error says. */
-	description?: string;
-	/** A rate limit the node would not wait out: seconds until Flextell accepts requests again. */
-	retryAfterSeconds?: number;
-}
-
-/**
- * The json a failed input item becomes when the node continues on fail. Everything sits under the
- * one key `error`: n8n takes an item whose json is only `error` for an error item (1.x accepts no
- * other key beside it but `message`), so On Error "Continue (using error output)" routes it to the
- * error output, merged with its input item.
- */
-export function errorItem(error: unknown): { error: ErrorItemDetails } {
-	const failure = failureOf(error);
-	if (failure) {
-		const details: ErrorItemDetails = { message: failure.message, code: failure.code, statusCode: failure.status ?? null, description: renderDescription(failure) };
-		if (failure.retryAfterSeconds !== undefined) details.retryAfterSeconds = failure.retryAfterSeconds;
-		return { error: details };
-	}
-	const err = error as { message?: unknown; httpCode?: unknown; errorResponse?: { error?: unknown }; description?: unknown };
-	const code = typeof err?.errorResponse?.error === 'string' ? err.errorResponse.error : 'node_error';
-	const status = Number(err?.httpCode);
-	const details: ErrorItemDetails = {
-		message: typeof err?.message === 'string' ? err.message : String(error),
-		code,
-		statusCode: Number.isInteger(status) && status > 0 ? status : null,
-	};
-	if (typeof err?.description === 'string' && err.description.trim() !== '') details.description = err.description;
-	return { error: details };
-}
-
-/** n8n errors pass through (with the item index set); anything else is wrapped. */
-export function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
-		return error;
-	}
-	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }

@@ -1,13 +1,13 @@
 /**
  * The one record of a failed Flextell call. The transport fills it where each fact is known
- * (errors.ts builds it, request.ts and attempt.ts attach it to the n8n error they throw), and every
+ * (errors.ts builds it, node-errors.ts attaches it to the n8n error request.ts and attempt.ts throw), and every
  * reader renders from its fields: the node's error message and description, the error output
  * item (continue on fail), and the answer an AI model reads (nodes/Flextell/tool-errors.ts).
  * Nobody takes a rendered text apart again. Pure functions.
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { isPlainObject } from './response';
+import { isPlainObject } from './values';
 
 export interface FailureRecord {
 	/** The HTTP status the failure stands for (429 for a rate-limit hold, even when nothing was sent). */
@@ -39,7 +39,7 @@ export interface FailureRecord {
 const CONTEXT_KEY = 'flextellFailure';
 
 /** The request line: `GET /api/v0.0.1/contacts → HTTP 404`, `GET /… (ECONNRESET)`. */
-export function requestLine(record: Pick<FailureRecord, 'method' | 'path' | 'answered' | 'systemCode'>): string {
+function requestLine(record: Pick<FailureRecord, 'method' | 'path' | 'answered' | 'systemCode'>): string {
 	return `${record.method} ${record.path}${record.answered !== undefined ? ` → HTTP ${record.answered}` : ''}${record.systemCode ? ` (${record.systemCode})` : ''}`;
 }
 

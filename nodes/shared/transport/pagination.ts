@@ -24,9 +24,11 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { CallPolicy, FlextellCall, RequestContext } from './types';
 import { callFlextell } from './request';
 import type { SuccessResponse } from './response';
-import { headerValue, isPlainObject, unwrapData } from './response';
+import { headerValue } from './headers';
+import { unwrapData } from './response';
 import type { ApiPrefix } from './url';
 import { pathOf, resolveWithinPrefix, UrlRuleError } from './url';
+import { isPlainObject, wholeNumberOf } from './values';
 
 export type PaginationMode = 'cursor' | 'page' | 'link' | 'off';
 
@@ -141,9 +143,9 @@ export function planNext(
 			return { kind: 'cursor', cursor };
 		}
 		case 'page': {
-			const perPage = numberAt(page.body, 'per_page') ?? page.perPage;
+			const perPage = positiveWholeNumberOf(readField(page.body, 'per_page')) ?? page.perPage;
 			if (page.records.length < perPage) return { kind: 'done' };
-			const total = numberAt(page.body, 'total');
+			const total = positiveWholeNumberOf(readField(page.body, 'total'));
 			if (total !== undefined && state.pageNumber * perPage >= total) return { kind: 'done' };
 			return { kind: 'page', pageNumber: state.pageNumber + 1 };
 		}
@@ -156,10 +158,10 @@ export function planNext(
 	return { kind: 'done' };
 }
 
-function numberAt(body: unknown, field: string): number | undefined {
-	const value = readField(body, field);
-	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+/** A whole number of at least 1 (a page size, a page number, a total), else undefined. */
+function positiveWholeNumberOf(value: unknown): number | undefined {
+	const n = wholeNumberOf(value);
+	return n === undefined || n === 0 ? undefined : n;
 }
 
 function shorten(text: string): string {
@@ -191,6 +193,10 @@ interface ListOptions {
  * Fetches a list page by page. Stop early by breaking out of the `for await` loop: no further
  * request is made. Throws a NodeOperationError naming the item when the page ceiling is reached,
  * a next link leaves the API prefix, or the API hands back the same cursor twice.
+ *
+ * Four steps: fix the page sizes (pageSizes), send and yield a page, plan what follows it
+ * (planNext), and turn the plan into the next request, refusing a cycle (nextRequest). Every
+ * problem is worded in one place (pagingErrors).
  */
 export async function* listPages(
 	ctx: RequestContext,
@@ -200,77 +206,104 @@ export async function* listPages(
 	config: PaginationConfig,
 	options: ListOptions = {},
 ): AsyncGenerator<ListPage, void, undefined> {
-	const advice = options.advice ?? (() => 'Check the pagination settings for this list.');
-	const sizeParameter = pageSizeParameterOf(config);
-	const userQuery = first.qs ?? {};
-	// A paging parameter the user wrote is sent as written (withQuery never replaces it); its
-	// value only tells the planner what page size and first page to expect.
-	const userSize = positiveInteger(userQuery[sizeParameter]);
-	const userPage = config.mode === 'page' ? positiveInteger(userQuery[config.pageParameter]) : undefined;
-	// Page numbers only line up when every page has the same size: fix it for the whole list.
-	const fixedSize = userSize ?? Math.max(1, Math.min(config.pageSize, options.remaining?.() ?? config.pageSize));
-	const sizeFor = (): number => {
-		if (userSize !== undefined || config.mode === 'page') return fixedSize;
-		return Math.max(1, Math.min(config.pageSize, options.remaining?.() ?? config.pageSize));
+	const sizes = pageSizes(first, config, options.remaining);
+	const list: ListRun = {
+		first,
+		config,
+		prefix,
+		sizes,
+		state: { pages: 0, pageNumber: sizes.firstPage ?? 1, url: first.url },
+		// Every cursor sent and link followed: a server that cycles (A → B → A) would otherwise have
+		// the same pages fetched, and their records returned, again and again up to Max Pages.
+		seenCursors: new Set<string>(),
+		seenUrls: new Set<string>([first.url]),
+		errors: pagingErrors(ctx, policy, first, options.advice),
 	};
-
-	const state: PagingState = { pages: 0, pageNumber: userPage ?? 1, url: first.url };
-	// Every cursor sent and link followed: a server that cycles (A → B → A) would otherwise have
-	// the same pages fetched, and their records returned, again and again up to Max Pages.
-	const seenCursors = new Set<string>();
-	const seenUrls = new Set<string>([first.url]);
-	let call: FlextellCall = withQuery(first, config, sizeParameter, config.mode === 'page' ? { page: userPage === undefined ? 1 : undefined, size: fixedSize } : { size: sizeFor() });
+	let call = firstRequest(list);
 
 	for (;;) {
-		state.pages += 1;
+		list.state.pages += 1;
 		const result = await callFlextell(ctx, call, policy);
 		const records = pageRecords(result.body);
-		yield { number: state.pages, result, records };
+		yield { number: list.state.pages, result, records };
 
 		const body = result.body.kind === 'json' ? result.body.value : undefined;
-		const step = planNext(config, state, { body, headers: result.headers, records, perPage: fixedSize });
+		const step = planNext(config, list.state, { body, headers: result.headers, records, perPage: sizes.fixed });
 		if (step.kind === 'done') return;
-		if (step.kind === 'stuck') {
-			throw pagingError(ctx, policy, `${step.reason} (item ${policy.itemIndex})`, `Flextell keeps returning the same page. ${advice({ kind: 'stuck', item: 'cursor' })}`);
-		}
-		if (state.pages >= config.maxPages) {
-			throw pagingError(
-				ctx,
-				policy,
-				`Stopped after ${config.maxPages} pages of ${pathOf(first.url)}: the list did not end (item ${policy.itemIndex})`,
-				advice({ kind: 'max-pages', maxPages: config.maxPages }),
-			);
-		}
+		if (step.kind === 'stuck') throw list.errors.stuck(step.reason);
+		if (list.state.pages >= config.maxPages) throw list.errors.maxPages(config.maxPages);
+		call = nextRequest(list, step);
+	}
+}
 
-		switch (step.kind) {
-			case 'cursor':
-				if (seenCursors.has(step.cursor)) {
-					throw pagingError(
-						ctx,
-						policy,
-						`Flextell returned a cursor it had already returned ("${shorten(step.cursor)}"), so the list would go round in circles (item ${policy.itemIndex})`,
-						advice({ kind: 'stuck', item: 'cursor' }),
-					);
-				}
-				seenCursors.add(step.cursor);
-				state.cursor = step.cursor;
-				call = withQuery(first, config, sizeParameter, { size: sizeFor(), cursor: step.cursor });
-				break;
-			case 'page':
-				state.pageNumber = step.pageNumber;
-				call = withQuery(first, config, sizeParameter, { page: step.pageNumber, size: fixedSize });
-				break;
-			case 'link': {
-				const url = followLink(ctx, policy, prefix, step.link, advice);
-				if (seenUrls.has(url)) {
-					throw pagingError(ctx, policy, `Flextell returned a next-page link to a page already fetched (item ${policy.itemIndex})`, advice({ kind: 'stuck', item: 'link' }));
-				}
-				seenUrls.add(url);
-				state.url = url;
-				// The link carries the whole query (filters, cursor, page size) itself.
-				call = { ...first, url, qs: undefined };
-				break;
-			}
+/** One list as it is fetched: what it started from, its page sizes, where it stands, what it has seen. */
+interface ListRun {
+	first: FlextellCall;
+	config: PaginationConfig;
+	prefix: ApiPrefix;
+	sizes: PageSizes;
+	state: PagingState;
+	seenCursors: Set<string>;
+	seenUrls: Set<string>;
+	errors: PagingErrors;
+}
+
+/** The page sizes of one list, and the first page the user wrote, if any. */
+interface PageSizes {
+	/** The query parameter that carries the page size. */
+	parameter: string;
+	/** The page size every page of page mode (and of a list whose size the user wrote) asks for. */
+	fixed: number;
+	/** The size the next request asks for: smaller near the end, where the caller wants fewer records. */
+	next(): number;
+	/** page mode: the page number the user wrote, where the list starts. */
+	firstPage?: number;
+}
+
+/**
+ * A paging parameter the user wrote is sent as written (withQuery never replaces it); its value
+ * only tells the planner what page size and first page to expect.
+ */
+function pageSizes(first: FlextellCall, config: PaginationConfig, remaining: (() => number) | undefined): PageSizes {
+	const parameter = pageSizeParameterOf(config);
+	const userQuery = first.qs ?? {};
+	const userSize = positiveWholeNumberOf(userQuery[parameter]);
+	const wanted = (): number => Math.max(1, Math.min(config.pageSize, remaining?.() ?? config.pageSize));
+	// Page numbers only line up when every page has the same size: fix it for the whole list.
+	const fixed = userSize ?? wanted();
+	return {
+		parameter,
+		fixed,
+		next: () => (userSize !== undefined || config.mode === 'page' ? fixed : wanted()),
+		firstPage: config.mode === 'page' ? positiveWholeNumberOf(userQuery[config.pageParameter]) : undefined,
+	};
+}
+
+function firstRequest(list: ListRun): FlextellCall {
+	const { config, sizes } = list;
+	if (config.mode === 'page') return withQuery(list.first, config, sizes.parameter, { page: sizes.firstPage === undefined ? 1 : undefined, size: sizes.fixed });
+	return withQuery(list.first, config, sizes.parameter, { size: sizes.next() });
+}
+
+/** The request for the page `step` names; a cursor or a link already seen is a cycle, and refused. */
+function nextRequest(list: ListRun, step: Extract<NextStep, { kind: 'cursor' | 'page' | 'link' }>): FlextellCall {
+	const { first, config, sizes, state } = list;
+	switch (step.kind) {
+		case 'cursor':
+			if (list.seenCursors.has(step.cursor)) throw list.errors.cursorCycle(step.cursor);
+			list.seenCursors.add(step.cursor);
+			state.cursor = step.cursor;
+			return withQuery(first, config, sizes.parameter, { size: sizes.next(), cursor: step.cursor });
+		case 'page':
+			state.pageNumber = step.pageNumber;
+			return withQuery(first, config, sizes.parameter, { page: step.pageNumber, size: sizes.fixed });
+		case 'link': {
+			const url = followLink(list, step.link);
+			if (list.seenUrls.has(url)) throw list.errors.linkCycle();
+			list.seenUrls.add(url);
+			state.url = url;
+			// The link carries the whole query (filters, cursor, page size) itself.
+			return { ...first, url, qs: undefined };
 		}
 	}
 }
@@ -291,25 +324,37 @@ function withQuery(
 	return { ...first, qs };
 }
 
-function followLink(ctx: RequestContext, policy: CallPolicy, prefix: ApiPrefix, link: string, advice: (problem: PagingProblem) => string): string {
+function followLink(list: ListRun, link: string): string {
 	try {
-		return resolveWithinPrefix(prefix, link);
+		return resolveWithinPrefix(list.prefix, link);
 	} catch (error) {
-		if (!(error instanceof UrlRuleError)) return pagingFailure(ctx, policy, error);
-		return pagingFailure(ctx, policy, error, advice({ kind: 'link-outside', hint: error.hint }));
+		throw list.errors.linkRefused(error);
 	}
 }
 
-function pagingFailure(ctx: RequestContext, policy: CallPolicy, error: unknown, description?: string): never {
-	const message = error instanceof Error ? error.message : String(error);
-	throw pagingError(ctx, policy, `${message} (item ${policy.itemIndex})`, description ?? '');
+/** Every error a list can end with, worded for the user: the transport names it, `advice` says what to change. */
+interface PagingErrors {
+	stuck(reason: string): NodeOperationError;
+	maxPages(maxPages: number): NodeOperationError;
+	cursorCycle(cursor: string): NodeOperationError;
+	linkCycle(): NodeOperationError;
+	/** A next link that could not be followed (outside the API prefix, or not a URL). */
+	linkRefused(error: unknown): NodeOperationError;
 }
 
-function pagingError(ctx: RequestContext, policy: CallPolicy, message: string, description: string): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), message, { itemIndex: policy.itemIndex, description });
-}
-
-function positiveInteger(value: unknown): number | undefined {
-	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+function pagingErrors(ctx: RequestContext, policy: CallPolicy, first: FlextellCall, advise?: (problem: PagingProblem) => string): PagingErrors {
+	const advice = advise ?? (() => 'Check the pagination settings for this list.');
+	const item = `(item ${policy.itemIndex})`;
+	const error = (message: string, description: string) => new NodeOperationError(ctx.getNode(), `${message} ${item}`, { itemIndex: policy.itemIndex, description });
+	return {
+		stuck: (reason) => error(reason, `Flextell keeps returning the same page. ${advice({ kind: 'stuck', item: 'cursor' })}`),
+		maxPages: (maxPages) => error(`Stopped after ${maxPages} pages of ${pathOf(first.url)}: the list did not end`, advice({ kind: 'max-pages', maxPages })),
+		cursorCycle: (cursor) =>
+			error(`Flextell returned a cursor it had already returned ("${shorten(cursor)}"), so the list would go round in circles`, advice({ kind: 'stuck', item: 'cursor' })),
+		linkCycle: () => error('Flextell returned a next-page link to a page already fetched', advice({ kind: 'stuck', item: 'link' })),
+		linkRefused: (cause) => {
+			const message = cause instanceof Error ? cause.message : String(cause);
+			return error(message, cause instanceof UrlRuleError ? advice({ kind: 'link-outside', hint: cause.hint }) : '');
+		},
+	};
 }

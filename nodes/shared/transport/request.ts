@@ -22,7 +22,6 @@ import {
 	describeRedirect,
 	describeRetryAfterTooLong,
 	describeToolTimeUp,
-	failureError,
 } from './errors';
 import type { FailureRecord } from './failure';
 import type { Clock } from './clock';
@@ -32,12 +31,14 @@ import { rateGates } from './rate-gate';
 import type { RateLimitCost } from './rate-limit-cost';
 import { rateLimitCostOf } from './rate-limit-cost';
 import { readAllowance } from './rate-limit-headers';
+import { headerValue } from './headers';
+import { failureError } from './node-errors';
 import type { SuccessResponse } from './response';
-import { headerValue, isPlainObject } from './response';
 import type { AttemptFailure } from './retry-policy';
 import { backoffDelay, decideRetry, parseRetryAfter } from './retry-policy';
 import type { CallDeadline, CallPolicy, FlextellCall, RequestContext } from './types';
 import { pathOf } from './url';
+import { isPlainObject } from './values';
 
 /** One call as it goes through its steps: what it asked, under which policy, and where it is. */
 interface CallRun {
@@ -245,7 +246,8 @@ function apiError(ctx: RequestContext, failure: FailureRecord, policy: CallPolic
 	return failureError(ctx.getNode(), failure, policy.secrets ?? [], policy.itemIndex);
 }
 
-function cancelledError(ctx: RequestContext, policy: CallPolicy): NodeOperationError {
+/** The error of a call whose execution was cancelled while it waited (here, or for a shared answer). */
+export function cancelledError(ctx: RequestContext, policy: Pick<CallPolicy, 'itemIndex'>): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), 'The execution was cancelled while the Flextell request was waiting', {
 		itemIndex: policy.itemIndex,
 	});

@@ -1,6 +1,5 @@
 /**
- * Turning Flextell's answers into n8n items: reading a body (readBody and discardBody consume the
- * response stream), and pure functions for the rest (parsing, the error envelope, output shape).
+ * Turning a successful Flextell answer into the json of n8n items. Pure functions.
  *
  * Flextell wraps successful payloads as `{"data": …}`. The node hands users the payload itself:
  * an object becomes one item, a list one item per element (unless splitting is off), and an
@@ -8,123 +7,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-export type ParsedBody =
-	| { kind: 'empty' }
-	| { kind: 'json'; value: unknown }
-	| { kind: 'not-json'; contentType: string; snippet: string; isHtml: boolean; truncated: boolean }
-	/** More than `maxBytes` arrived; reading stopped there and the rest was never taken in. */
-	| { kind: 'too-large'; maxBytes: number }
-	| { kind: 'not-utf8' };
-
-const SNIPPET_LENGTH = 200;
-
-/**
- * The largest answer the node reads: n8n's HTTP helper sets no limit of its own (axios
- * `maxContentLength: Infinity`, not settable through IHttpRequestOptions), so the node reads the
- * body as a stream and stops here. 16 MB is also n8n's default maximum payload size.
- */
-const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-
-/**
- * Reads a response body (a stream when requested with `encoding: 'stream'`; a string or bytes from
- * other callers) as strict UTF-8 and parses it. Stops reading, and releases the stream, as soon
- * as more than `maxBytes` have arrived, so memory stays bounded whatever the server sends.
- * Errors of the stream (a reset, the deadline) are thrown to the caller.
- */
-export async function readBody(
-	body: unknown,
-	contentType: unknown,
-	options: { maxBytes?: number; deadline?: AbortSignal } = {},
-): Promise<ParsedBody> {
-	const maxBytes = options.maxBytes ?? MAX_RESPONSE_BYTES;
-	if (body === undefined || body === null || typeof body === 'string') {
-		const text = body ?? '';
-		if (text.length > maxBytes) return { kind: 'too-large', maxBytes };
-		return parseBody(text, contentType);
-	}
-	const decoder = new TextDecoder('utf-8', { fatal: true });
-	const parts: string[] = [];
-	let size = 0;
-	// At the deadline the stream is destroyed, which ends the loop below with an error.
-	const stop = () => discardBody(body, new Error('The response did not arrive in time'));
-	if (options.deadline?.aborted) stop();
-	options.deadline?.addEventListener('abort', stop, { once: true });
-	try {
-		for await (const chunk of chunksOf(body)) {
-			size += chunk.byteLength;
-			// Leaving the loop ends the iteration, which destroys the stream.
-			if (size > maxBytes) return { kind: 'too-large', maxBytes };
-			const text = decodeStrict(decoder, chunk);
-			if (text === undefined) return { kind: 'not-utf8' };
-			parts.push(text);
-		}
-	} finally {
-		options.deadline?.removeEventListener('abort', stop);
-	}
-	const rest = decodeStrict(decoder);
-	if (rest === undefined) return { kind: 'not-utf8' };
-	parts.push(rest);
-	return parseBody(parts.join(''), contentType);
-}
-
-/** The next piece of text, or undefined when the bytes are not UTF-8 (also a sequence cut at the end). */
-function decodeStrict(decoder: InstanceType<typeof TextDecoder>, chunk?: Uint8Array): string | undefined {
-	try {
-		return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
-	} catch {
-		return undefined;
-	}
-}
-
-/** The byte chunks of a body: a stream (async iterable), or a single buffer. */
-function chunksOf(body: unknown): AsyncIterable<Uint8Array> | Uint8Array[] {
-	if (body instanceof Uint8Array) return [body];
-	if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-		return body as AsyncIterable<Uint8Array>;
-	}
-	if (body instanceof ArrayBuffer) return [new Uint8Array(body)];
-	return [new TextEncoder().encode(JSON.stringify(body))];
-}
-
-/** Lets go of a body that will not be read (a stream would otherwise hold its connection). */
-export function discardBody(body: unknown, reason?: Error): void {
-	const destroy = (body as { destroy?: unknown })?.destroy;
-	if (typeof destroy === 'function') destroy.call(body, reason);
-}
-
-export function parseBody(text: unknown, contentType: unknown): ParsedBody {
-	const body = typeof text === 'string' ? text : text === undefined || text === null ? '' : String(text);
-	const type = typeof contentType === 'string' ? contentType.toLowerCase() : '';
-	if (body.trim() === '') return { kind: 'empty' };
-	try {
-		return { kind: 'json', value: JSON.parse(body) };
-	} catch {
-		const isHtml = type.includes('html') || /^\s*<(!doctype|html|head|body)\b/i.test(body);
-		const truncated = !isHtml && /^\s*[[{]/.test(body);
-		return { kind: 'not-json', contentType: type, snippet: snippetOf(body, isHtml), isHtml, truncated };
-	}
-}
-
-/** A short, single-line, human-readable excerpt; for an HTML page, its title or text. */
-function snippetOf(body: string, isHtml: boolean): string {
-	let text = body;
-	if (isHtml) {
-		const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
-		text = title ?? body.replace(/<[^>]*>/g, ' ');
-	}
-	text = text.replace(/\s+/g, ' ').trim();
-	return text.length > SNIPPET_LENGTH ? `${text.slice(0, SNIPPET_LENGTH)}…` : text;
-}
-
-/** Flextell's `{"error": "code", "message": "…"}`, when the body has that shape. */
-export function flextellError(body: ParsedBody): { code?: string; message?: string } {
-	if (body.kind !== 'json' || !isPlainObject(body.value)) return {};
-	const { error, message } = body.value;
-	return {
-		code: typeof error === 'string' ? error : undefined,
-		message: typeof message === 'string' ? message : undefined,
-	};
-}
+import type { ParsedBody } from './body';
+import { isPlainObject } from './values';
 
 interface ShapeOptions {
 	splitIntoItems: boolean;
@@ -135,20 +19,6 @@ export interface SuccessResponse {
 	statusCode: number;
 	headers: IDataObject;
 	body: Extract<ParsedBody, { kind: 'empty' | 'json' }>;
-}
-
-/**
- * Flextell's error shape, `{"error": "code", "message": "…"}` and nothing else, on a 2xx: an
- * error reported with the wrong status, not a record.
- */
-export function isErrorEnvelope(body: ParsedBody): boolean {
-	if (body.kind !== 'json' || !isPlainObject(body.value)) return false;
-	const keys = Object.keys(body.value);
-	return (
-		typeof body.value.error === 'string' &&
-		typeof body.value.message === 'string' &&
-		keys.every((key) => key === 'error' || key === 'message' || key === 'details')
-	);
 }
 
 /** The JSON of the output items for one successful response. */
@@ -179,30 +49,4 @@ export function payloadToItems(payload: unknown, splitIntoItems: boolean): IData
 	}
 	if (isPlainObject(payload)) return [payload as IDataObject];
 	return [{ data: payload as IDataObject[keyof IDataObject] }];
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Response headers as a plain object with lower-case names (axios may hand back a class). */
-export function plainHeaders(headers: unknown): IDataObject {
-	if (!isPlainObject(headers)) return {};
-	const source =
-		typeof (headers as { toJSON?: unknown }).toJSON === 'function'
-			? ((headers as { toJSON: () => unknown }).toJSON() as Record<string, unknown>)
-			: headers;
-	const out: IDataObject = {};
-	for (const [name, value] of Object.entries(source)) {
-		if (typeof value === 'string' || typeof value === 'number' || Array.isArray(value)) {
-			out[name.toLowerCase()] = value as IDataObject[keyof IDataObject];
-		}
-	}
-	return out;
-}
-
-export function headerValue(headers: IDataObject, name: string): string | undefined {
-	const value = headers[name.toLowerCase()];
-	if (Array.isArray(value)) return value.length ? String(value[0]) : undefined;
-	return value === undefined || value === null ? undefined : String(value);
 }

@@ -52,7 +52,7 @@ export interface CallPolicy {
 	clock?: Clock;
 }
 
-export interface ToolBound {
+interface ToolBound {
 	/** Epoch ms on the call's clock. */
 	at: number;
 	seconds: number;
