@@ -19,7 +19,7 @@ const limitProperty = {
 	name: 'limit',
 	type: 'number',
 	default: 50,
-	typeOptions: { minValue: 1 },
+	typeOptions: { minValue: 1, numberPrecision: 0 },
 	displayOptions: { show: { method: ['GET'], returnAll: [false] } },
 	description: 'Max number of results to return',
 } satisfies INodeProperties;
@@ -117,7 +117,7 @@ const toolOptionsProperty: INodeProperties = {
 			displayName: 'Max Characters',
 			name: 'maxCharacters',
 			type: 'number',
-			typeOptions: { minValue: 0 },
+			typeOptions: { minValue: 0, numberPrecision: 0 },
 			default: DEFAULT_MAX_CHARACTERS,
 			description:
 				'The most characters one answer hands the model (0 = no bound). A list is cut at whole records and a note says how many were shown of how many.',

@@ -66,7 +66,7 @@ export interface WholeNumberSpec {
 
 export function wholeNumberOption(spec: WholeNumberSpec): INodeProperties {
 	const { min, max, ...field } = spec;
-	return { type: 'number', typeOptions: { minValue: min, maxValue: max }, ...field };
+	return { type: 'number', typeOptions: { minValue: min, maxValue: max, numberPrecision: 0 }, ...field };
 }
 
 /** A name (of a query parameter or a response field) that the user may change. */

@@ -12,6 +12,18 @@ import {
 import { readConcurrency } from '../../nodes/Flextell/parameters';
 import { PAGINATION_DEFAULTS } from '../../nodes/shared/descriptions';
 import { readPagination } from '../../nodes/shared/parameters';
+import { Flextell } from '../../nodes/Flextell/Flextell.node';
+import { FlextellTrigger } from '../../nodes/FlextellTrigger/FlextellTrigger.node';
+import type { INodeProperties } from 'n8n-workflow';
+
+/** Every field of a description, options and collections included. */
+function fieldsOf(properties: readonly unknown[]): INodeProperties[] {
+	return properties.flatMap((p) => {
+		const field = p as INodeProperties & { values?: unknown[] };
+		const inner = Array.isArray(field.options) ? field.options : Array.isArray(field.values) ? field.values : [];
+		return [field, ...fieldsOf(inner.filter((o) => typeof o === 'object' && o !== null && 'type' in o))];
+	});
+}
 
 const fail = (message: string, description: string): never => {
 	throw new Error(`${message} | ${description}`);
@@ -125,6 +137,15 @@ describe('reading the options', () => {
 		expect(() => readConcurrency(2.5, fail)).toThrow(/^The option Concurrency must be a whole number from 1 to 16 \|/);
 		expect(readPagination({ pageSize: 25, maxPages: '7' as unknown as number }, fail)).toMatchObject({ pageSize: 25, maxPages: 7 });
 		expect(readConcurrency(3, fail)).toBe(3);
+	});
+
+	it('the editor takes no fraction where the run refuses one: every whole-number field has numberPrecision 0', () => {
+		const whole = ['limit', 'maxCharacters', 'pageSize', 'maxPages', 'concurrency', 'maxRetries', 'maxWaitSeconds', 'timeout'];
+		for (const node of [new Flextell(), new FlextellTrigger()]) {
+			const numbers = fieldsOf(node.description.properties).filter((f) => whole.includes(f.name) && f.type === 'number');
+			expect(numbers.length).toBeGreaterThanOrEqual(node instanceof Flextell ? 8 : 5);
+			for (const field of numbers) expect({ field: field.name, precision: field.typeOptions?.numberPrecision }).toEqual({ field: field.name, precision: 0 });
+		}
 	});
 
 	it('empty names fall back to the defaults', () => {
