@@ -132,7 +132,7 @@ describe('the limit estimator (injected clock)', () => {
 		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
 	});
 
-	it('a 429 despite pacing lowers the rate', () => {
+	it('a 429 despite pacing lowers the rate to what got through; one after the whole budget got through does not', () => {
 		const estimator = new LimitEstimator();
 		sendThrough(estimator, 0, 10, 20);
 		estimator.started(200);
@@ -142,14 +142,15 @@ describe('the limit estimator (injected clock)', () => {
 		estimator.started(1120);
 		expect(estimator.rateLimited(1120, 1130, 1500)).toBe(true);
 		expect(estimator.estimate).toEqual({ perWindow: 4, windowMs: 500 });
-		// A 429 whose stretch would suggest a higher rate (another process sent these) still lowers it.
+		// A 429 after the whole budget got through (another worker spent more of the window) teaches
+		// nothing: budgets lowered at each such 429 sank from run to run (issue 23).
 		for (const at of [1570, 1580, 1590, 1600]) {
 			estimator.started(at);
 			estimator.answered(at, at, true);
 		}
 		estimator.started(1601);
 		estimator.rateLimited(1601, 1605, 1610);
-		expect(estimator.estimate).toEqual({ perWindow: 3, windowMs: 500 });
+		expect(estimator.estimate).toEqual({ perWindow: 4, windowMs: 500 });
 	});
 
 	it.each([
@@ -193,7 +194,7 @@ describe('the limit estimator (injected clock)', () => {
 		expect(estimator.estimate).toEqual({ perWindow: 12, windowMs: 1000 });
 	});
 
-	it('a 429 despite pacing after a long stretch lowers the rate by a tenth, not to the stretch average', () => {
+	it('a 429 despite pacing after a long stretch does not lower the rate to the stretch average', () => {
 		const estimator = new LimitEstimator();
 		limitAfter(estimator, 0, 10, 20, 795);
 		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
@@ -206,8 +207,7 @@ describe('the limit estimator (injected clock)', () => {
 		}
 		estimator.started(at);
 		estimator.rateLimited(at, at + 5, at + 5 + 1000);
-		expect(estimator.estimate!.windowMs).toBeLessThanOrEqual(1100);
-		expect(estimator.estimate!.perWindow).toBeGreaterThanOrEqual(9);
+		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
 	});
 
 	// The rise after a quiet minute (and its trial) is gone: probes find room again (test/unit/shared-quota.test.ts).

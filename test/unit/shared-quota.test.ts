@@ -207,7 +207,7 @@ describe('the estimator and other clients', () => {
 		expect(notes.join(' ')).toMatch(/probing past the budget of 12 per 5 s.*probe: 50 through in the window, budget 50 per 5 s/);
 	});
 
-	it('a probe that finds no room costs one 429 and the next waits twice as long, up to two windows', () => {
+	it('a probe that finds no room costs one 429, and each one that finds none doubles the windows to the next, up to eight', () => {
 		const estimator = new LimitEstimator();
 		let at = 0;
 		for (let i = 0; i < 10; i++, at += 10) {
@@ -217,9 +217,9 @@ describe('the estimator and other clients', () => {
 		estimator.started(at);
 		estimator.rateLimited(at, at + 10, 1000);
 		const probes: number[] = [];
-		// Ten windows at the budget, each wanting more; every probe meets a 429 at once.
+		// Thirty windows at the budget, each wanting more; every probe meets a 429 at once.
 		at = 1000;
-		for (let w = 0; w < 12; w++) {
+		for (let w = 0; w < 30; w++) {
 			const start = at;
 			for (let i = 0; i < 10; i++, at += 5) {
 				at = Math.max(at, estimator.nextStart(at, 0));
@@ -238,9 +238,13 @@ describe('the estimator and other clients', () => {
 			} else at = start + paddedWindow(1000) + 1;
 		}
 		expect(estimator.estimate!.perWindow).toBe(10);
-		// The first probe two windows after the reopening; then each two windows after the last's hold.
-		expect(probes.length).toBeGreaterThanOrEqual(3);
-		for (let i = 2; i < probes.length; i++) expect(probes[i] - probes[i - 1]).toBeGreaterThanOrEqual(2);
+		// The first probe two windows after the reopening; then 4, 8, 8 … windows after the last one's hold.
+		expect(probes[0]).toBeLessThanOrEqual(2);
+		const gaps = probes.slice(1).map((p, i) => p - probes[i]);
+		expect(gaps.length).toBeGreaterThanOrEqual(3);
+		expect(gaps[0]).toBeGreaterThanOrEqual(4);
+		for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(Math.min(8, 2 * gaps[i - 1]));
+		for (const gap of gaps) expect(gap).toBeLessThanOrEqual(9);
 	});
 
 	it('one 429 is not a verdict: a 429 after fewer than two requests got through teaches no budget', () => {

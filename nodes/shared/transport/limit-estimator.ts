@@ -9,10 +9,12 @@
  *    stretch starts with the first request, after a minute without any, or when a 429's hold ends;
  *    one answered after the 429 still counts), per the time from the stretch's start to the
  *    reopening (Retry-After; without one, the first request through again), taken as the whole
- *    seconds that fit the first time. Other clients may have spent part of the window: what this
+ *    seconds that fit (every time). Other clients may have spent part of the window: what this
  *    worker got is its share. One 429 is not a verdict: a 429 with fewer than two of the stretch
  *    through (a quiet worker met a window someone else spent), or late in a long slow stretch, teaches
- *    nothing. A later 429 within the budget lowers it (to the rate that got through, or by a tenth).
+ *    nothing. A later 429 lowers the budget to the rate that got through when that is lower; after
+ *    the whole budget got through it teaches nothing (another worker spent more: lowering at each
+ *    such 429 made budgets sink from run to run).
  * 3. Paced: at most the budget's requests count in any window (a request counts from its start
  *    until a window after its answer: it reached the server somewhere in between), and no more in
  *    flight at once than the rate needs (twice rate × time per answer, at least one), so that
@@ -22,10 +24,11 @@
  *    budget stops holding until a 429 or a window has passed; what got through in the window, when
  *    more, is the budget. The first probe comes two windows after the reopening (the first paced
  *    window shows the budget holds); after one that found room the next follows a window later (at
- *    once when no 429 ended it), after one that found none two windows later. Nothing goes before
- *    a Retry-After this worker received (the gate holds every request until then). What probing
- *    costs: one 429 per probe that finds no room — alone at the limit, one every three windows
- *    while the budget holds requests back.
+ *    once when no 429 ended it); each one that found none doubles the windows to the next (4, then
+ *    8 at most). Nothing goes before a Retry-After this worker received (the gate holds every
+ *    request until then). What probing costs: one 429 per probe that finds no room — alone at the
+ *    limit, the learning 429 and then one after 2, 4, 8, 8 … windows while the budget holds
+ *    requests back.
  *
  * State: the budget (`estimate`), the answers a window back, the stretch, the round already
  * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
@@ -41,8 +44,9 @@ export interface LimitEstimate {
 const STRETCH_GAP_MS = 60_000;
 /** Answers kept for pacing (a window's worth is needed; more is dropped). */
 const MAX_REMEMBERED = 20_000;
-/** Windows from the reopening to the first probe, and from a probe that found no room to the next (one that found room: one window). */
-const PROBE_WINDOWS = 2;
+/** Windows from the reopening to the first probe. After a probe that found room the next follows a window later; after one that found none, the gap doubles, up to MAX_PROBE_WINDOWS. */
+const FIRST_PROBE_WINDOWS = 2;
+const MAX_PROBE_WINDOWS = 8;
 /** While paced, in flight at once: this many times rate × time per answer, at least one. */
 const IN_FLIGHT_HEADROOM = 2;
 /** Weight of the newest answer in the running time per answer. */
@@ -62,8 +66,8 @@ export class LimitEstimator {
 	private learnedFrom = { from: Infinity, until: -Infinity };
 	/** A 429 without Retry-After: learned when the next request gets through. */
 	private pending: { through: number; from: number; firstLimitedAt: number; limitedAt: number } | undefined;
-	/** Probing: since when (undefined: not probing), and the earliest next probe. */
-	private probe: { since: number | undefined; at: number } = { since: undefined, at: Infinity };
+	/** Probing: since when (undefined: not probing), the earliest next probe, and the windows from the last probe to it. */
+	private probe: { since: number | undefined; at: number; gap: number } = { since: undefined, at: Infinity, gap: FIRST_PROBE_WINDOWS };
 	/** Running time per answer (ms). */
 	private latencyMs: number | undefined;
 	/** Tells what was learned or changed, and when (the gate keeps these notes for the run's record). */
@@ -165,17 +169,14 @@ export class LimitEstimator {
 		if (estimate && this.probing) return this.endProbe(reopensAt, reopensAt - estimate.windowMs - 1000, now);
 		// One 429 is not a verdict: with fewer than two of the stretch through (a quiet worker: someone
 		// else spent the window), or late in a long stretch, there is no budget to learn.
-		if (through < 2 || spanMs > 2 * waitMs + 1000) {
-			if (estimate && through > 0) this.lower(now);
-			return;
-		}
-		const next = { perWindow: through, windowMs: estimate ? spanMs : wholeSecondsWithin(aboveMs, spanMs) };
-		if (next.windowMs <= 0) return;
-		// A 429 within the budget: the budget must fall.
-		if (estimate && rate(next) >= rate(estimate)) return this.lower(now);
+		if (through < 2 || spanMs > 2 * waitMs + 1000) return;
+		const next = { perWindow: through, windowMs: wholeSecondsWithin(aboveMs, spanMs) };
+		// A 429 after the whole budget got through teaches nothing either: another worker spent more
+		// of the window (its probe found room), and budgets that fell at each such 429 would sink.
+		if (next.windowMs <= 0 || (estimate && rate(next) >= rate(estimate))) return;
 		this.estimate = next;
 		this.learnedFrom = { from: reopensAt - spanMs, until: this.roundStart };
-		this.probe = { since: undefined, at: reopensAt + PROBE_WINDOWS * paddedWindow(next.windowMs) };
+		this.probe = { since: undefined, at: reopensAt + FIRST_PROBE_WINDOWS * paddedWindow(next.windowMs), gap: FIRST_PROBE_WINDOWS };
 		this.onNote(now, `budget ${describe(next)} from a 429${estimate ? ` (was ${describe(estimate)})` : ''}`);
 	}
 
@@ -193,17 +194,10 @@ export class LimitEstimator {
 		const through = this.answers.filter((at) => at >= windowFrom).length;
 		estimate.perWindow = Math.max(before, through);
 		const found = estimate.perWindow > 1.25 * before;
-		const windows = found ? (from === now ? 0 : 1) : PROBE_WINDOWS;
-		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs) };
+		const gap = found ? 1 : Math.min(MAX_PROBE_WINDOWS, 2 * this.probe.gap);
+		const windows = found && from === now ? 0 : gap;
+		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs), gap };
 		this.onNote(now, `probe: ${through} through in the window, budget ${describe(estimate)}; next probe in ${windows} window${windows === 1 ? '' : 's'}`);
-	}
-
-	/** A tenth fewer requests per window (or, at one per window, a tenth longer window). */
-	private lower(now: number): void {
-		const previous = this.estimate!;
-		const perWindow = Math.max(1, Math.floor(previous.perWindow * 0.9));
-		this.estimate = { perWindow, windowMs: perWindow === previous.perWindow ? Math.ceil(previous.windowMs * 1.1) : previous.windowMs };
-		this.onNote(now, `429 within the budget: lowered to ${describe(this.estimate)}`);
 	}
 
 	private forget(now: number, window: number): void {
