@@ -44,8 +44,8 @@ export interface LimitEstimate {
 const STRETCH_GAP_MS = 60_000;
 /** Answers kept for pacing (a window's worth is needed; more is dropped). */
 const MAX_REMEMBERED = 20_000;
-/** Windows from the reopening to the first probe. After a probe that found room the next follows a window later; after one that found none, the gap doubles, up to MAX_PROBE_WINDOWS. */
-const FIRST_PROBE_WINDOWS = 2;
+/** Probes that find no room in consecutive windows before they space out (2, 4, then 8 windows apart). */
+const PROBES_IN_A_ROW = 4;
 const MAX_PROBE_WINDOWS = 8;
 /** While paced, in flight at once: this many times rate × time per answer, at least one. */
 const IN_FLIGHT_HEADROOM = 2;
@@ -66,8 +66,8 @@ export class LimitEstimator {
 	private learnedFrom = { from: Infinity, until: -Infinity };
 	/** A 429 without Retry-After: learned when the next request gets through. */
 	private pending: { through: number; from: number; firstLimitedAt: number; limitedAt: number } | undefined;
-	/** Probing: since when (undefined: not probing), the earliest next probe, and the windows from the last probe to it. */
-	private probe: { since: number | undefined; at: number; gap: number } = { since: undefined, at: Infinity, gap: FIRST_PROBE_WINDOWS };
+	/** Probing: since when (undefined: not probing), the earliest next probe, the probes in a row that found no room, since when the budget has held nothing back. */
+	private probe: { since: number | undefined; at: number; failed: number; free?: number } = { since: undefined, at: Infinity, failed: 0 };
 	/** Running time per answer (ms). */
 	private latencyMs: number | undefined;
 	/** Tells what was learned or changed, and when (the gate keeps these notes for the run's record). */
@@ -92,13 +92,22 @@ export class LimitEstimator {
 		if (this.probe.since !== undefined && now - this.probe.since >= window) this.endProbe(now, now - window, now);
 		if (this.probing) return now;
 		const counted = inFlight + this.answers.length;
-		if (counted < estimate.perWindow) return now;
+		if (counted < estimate.perWindow) {
+			this.probe.free ??= now;
+			return now;
+		}
+		// Held back again after a window in which the budget held nothing back (the work ran out):
+		// probing starts afresh.
+		if (this.probe.free !== undefined && now - this.probe.free >= window) this.probe = { since: undefined, at: now, failed: 0 };
+		this.probe.free = undefined;
 		// Held back by the budget until `slot`. A probe tests whether the budget is still all there
-		// is, mid-cycle: a quarter of a window after its last answer (the window's requests, ours
-		// and the others', are gone) and a quarter before the budget's next place.
+		// is: as long after this worker's last answer as its requests of the window took (at most a
+		// quarter window: by then the others' have gone too), and not within a quarter of the next place.
 		const leave = counted - estimate.perWindow + 1;
 		const slot = leave > this.answers.length ? Infinity : this.answers[leave - 1] + window;
-		const probeAt = Math.max(this.probe.at, (this.answers[this.answers.length - 1] ?? now) + window / 4);
+		if (this.answers.length === 0) return slot;
+		const last = this.answers[this.answers.length - 1];
+		const probeAt = Math.max(this.probe.at, last + Math.min(window / 4, last - this.answers[0]));
 		if (probeAt > slot - window / 4) return slot;
 		if (now < probeAt) return probeAt;
 		this.probe = { ...this.probe, since: now };
@@ -176,7 +185,7 @@ export class LimitEstimator {
 		if (next.windowMs <= 0 || (estimate && rate(next) >= rate(estimate))) return;
 		this.estimate = next;
 		this.learnedFrom = { from: reopensAt - spanMs, until: this.roundStart };
-		this.probe = { since: undefined, at: reopensAt + FIRST_PROBE_WINDOWS * paddedWindow(next.windowMs), gap: FIRST_PROBE_WINDOWS };
+		this.probe = { since: undefined, at: reopensAt, failed: 0 };
 		this.onNote(now, `budget ${describe(next)} from a 429${estimate ? ` (was ${describe(estimate)})` : ''}`);
 	}
 
@@ -193,10 +202,12 @@ export class LimitEstimator {
 		this.forget(now, paddedWindow(estimate.windowMs));
 		const through = this.answers.filter((at) => at >= windowFrom).length;
 		estimate.perWindow = Math.max(before, through);
-		const found = estimate.perWindow > 1.25 * before;
-		const gap = found ? 1 : Math.min(MAX_PROBE_WINDOWS, 2 * this.probe.gap);
-		const windows = found && from === now ? 0 : gap;
-		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs), gap };
+		// Only a 429 says there was no room (a window without one may have had nothing past the budget to send).
+		const failed = from !== now && estimate.perWindow <= 1.25 * before ? this.probe.failed + 1 : 0;
+		// The next probe in the next window (`from`: its start), while fewer than PROBES_IN_A_ROW in a
+		// row found no room; then 2, 4, 8 windows apart.
+		const windows = failed < PROBES_IN_A_ROW ? 0 : Math.min(MAX_PROBE_WINDOWS, 2 ** (failed - PROBES_IN_A_ROW + 1)) - 1;
+		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs), failed };
 		this.onNote(now, `probe: ${through} through in the window, budget ${describe(estimate)}; next probe in ${windows} window${windows === 1 ? '' : 's'}`);
 	}
 
