@@ -19,23 +19,23 @@
  *    until a window after its answer: it reached the server somewhere in between), and no more in
  *    flight at once than the rate needs (twice rate × time per answer, at least one), so that
  *    another worker's 429 meets few of ours on their way.
- * 4. Probe: held back by the budget, mid-window (a quarter of a window after its last answer, a
- *    quarter before its next place: the window's requests, ours and the others', have gone), the
- *    budget stops holding until a 429 or a window has passed; what got through in the window, when
- *    more, is the budget. The first probe comes two windows after the reopening (the first paced
- *    window shows the budget holds); after one that found room the next follows a window later (at
- *    once when no 429 ended it); each one that found none doubles the windows to the next (4, then
- *    8 at most). Nothing goes before a Retry-After this worker received (the gate holds every
- *    request until then). What probing costs: one 429 per probe that finds no room — alone at the
- *    limit, the learning 429 and then one after 2, 4, 8, 8 … windows while the budget holds
- *    requests back.
+ * 4. Probe: held back by the budget in a window, as long after its last answer as its own requests
+ *    of the window took (at most a quarter window: the others' burst has gone too), and not within
+ *    a quarter window of its next place, the budget stops holding until a 429 or a window has
+ *    passed; what got through in the window, when more, is the budget. One probe in each paced
+ *    window while fewer than four in a row found no room (room others leave shows in the window
+ *    they leave it, the last of a short run included); then 2, 4 and 8 windows apart. A window in
+ *    which the budget held nothing back (the work ran out) starts the series afresh. Nothing goes
+ *    before a Retry-After this worker received (the gate holds every request until then). What
+ *    probing costs: one 429 per probe that finds no room (without Retry-After, also the backoff's
+ *    test after it), and that probe's hold ends up to a second after the window (whole seconds).
  *
  * State: the budget (`estimate`), the answers a window back, the stretch, the round already
  * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
  * the time per answer. Not pure, but it reads no clock: the time is a parameter of every method.
  */
 
-export interface LimitEstimate {
+interface LimitEstimate {
 	perWindow: number;
 	windowMs: number;
 }
@@ -44,7 +44,7 @@ export interface LimitEstimate {
 const STRETCH_GAP_MS = 60_000;
 /** Answers kept for pacing (a window's worth is needed; more is dropped). */
 const MAX_REMEMBERED = 20_000;
-/** Probes that find no room in consecutive windows before they space out (2, 4, then 8 windows apart). */
+/** Probes in consecutive windows that may find no room before they space out: 2, 4, then 8 windows apart. */
 const PROBES_IN_A_ROW = 4;
 const MAX_PROBE_WINDOWS = 8;
 /** While paced, in flight at once: this many times rate × time per answer, at least one. */
@@ -190,9 +190,9 @@ export class LimitEstimator {
 	}
 
 	/**
-	 * A probe ends (its 429 at `from`, or a window without one): the answers since `windowFrom`, when
-	 * more than the budget, are the budget. After one that found a quarter more or less, the next
-	 * probe comes a window later (at once when no 429 ended it); after one that found less, two.
+	 * A probe ends (its 429, the server reopening at `from`; or a window without one, `from` = `now`):
+	 * the answers since `windowFrom`, when more than the budget, are the budget. One that met a 429
+	 * with at most a quarter more through found no room.
 	 */
 	private endProbe(from: number, windowFrom: number, now: number): void {
 		const estimate = this.estimate!;
@@ -202,10 +202,8 @@ export class LimitEstimator {
 		this.forget(now, paddedWindow(estimate.windowMs));
 		const through = this.answers.filter((at) => at >= windowFrom).length;
 		estimate.perWindow = Math.max(before, through);
-		// Only a 429 says there was no room (a window without one may have had nothing past the budget to send).
 		const failed = from !== now && estimate.perWindow <= 1.25 * before ? this.probe.failed + 1 : 0;
-		// The next probe in the next window (`from`: its start), while fewer than PROBES_IN_A_ROW in a
-		// row found no room; then 2, 4, 8 windows apart.
+		// The next probe in the next window (from `from`), while fewer than four in a row found no room.
 		const windows = failed < PROBES_IN_A_ROW ? 0 : Math.min(MAX_PROBE_WINDOWS, 2 ** (failed - PROBES_IN_A_ROW + 1)) - 1;
 		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs), failed };
 		this.onNote(now, `probe: ${through} through in the window, budget ${describe(estimate)}; next probe in ${windows} window${windows === 1 ? '' : 's'}`);

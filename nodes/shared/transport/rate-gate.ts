@@ -44,7 +44,7 @@ import { LimitEstimator } from './limit-estimator';
  */
 const ANSWER_MARGIN_MS = 40;
 
-export type GateTurn = 'go' | 'probe';
+type GateTurn = 'go' | 'probe';
 
 /** A request that passed the gate: hand it back with its answer. */
 export interface GateTicket {
@@ -59,7 +59,7 @@ export interface GateTicket {
 }
 
 /** How passing the gate ended: a ticket to send, a hold longer than allowed, or a cancellation. */
-export type GatePass =
+type GatePass =
 	| { kind: 'turn'; ticket: GateTicket; turn: GateTurn; waitedMs: number; held: HeldSpan[] }
 	| { kind: 'too-long'; delayMs: number; reason: HoldReason }
 	/** Waiting `delayMs` (or for another request's probe) would end past the caller's deadline. */
@@ -410,8 +410,9 @@ export class RateGate {
 	}
 }
 
-export function gateKey(apiHref: string, credentialId: string | undefined): string {
-	return `${credentialId ?? 'no-credential-id'} ${apiHref}`;
+/** One gate per credential and Base URL (the API the credential reaches). */
+export function gateKey(baseUrl: string, credentialId: string | undefined): string {
+	return `${credentialId ?? 'no-credential-id'} ${baseUrl}`;
 }
 
 /**
