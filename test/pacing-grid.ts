@@ -224,12 +224,15 @@ export function missedGoals(r: CellResult): string[] {
 /**
  * Names what bounds a wall over the goal when it is within `bound` × (least + the workers' own pace
  * for the last window + one second per 429 round: Retry-After counts whole seconds, rounded up, so
- * each hold ends up to a second after the window did).
+ * each hold ends up to a second after the window did; with headers, also one second per window
+ * boundary: the reset counts whole seconds too, and the wait for it ends up to a second late).
  */
 function paced(r: CellResult, bound: number): string {
-	const rounding = Math.ceil(r.roundsPerWorker) * 1000;
+	const resets = r.cell.headers === 'none' || r.cell.limiter === 'token-bucket' ? 0 : Math.round(r.leastMs / (r.cell.windowS * 1000));
+	const rounding = (Math.ceil(r.roundsPerWorker) + resets) * 1000;
 	if (r.wallMs > bound * (r.leastMs + r.ownPaceMs + rounding)) return '';
-	return ` (bound: own pace ${(r.ownPaceMs / 1000).toFixed(1)} s + Retry-After's whole seconds ≤ ${rounding / 1000} s)`;
+	const what = resets ? "Retry-After's and the reset's whole seconds" : "Retry-After's whole seconds";
+	return ` (bound: own pace ${(r.ownPaceMs / 1000).toFixed(1)} s + ${what} ≤ ${rounding / 1000} s)`;
 }
 
 const base: Cell = { block: 'workers', workers: 1, windowS: 5, concurrency: 1, skewMs: 0, limiter: 'fixed', headers: 'none', load: 'even', warm: false, otherPerWindow: 0 };

@@ -60,12 +60,6 @@ export interface SimOptions {
 	retryAfter?: 'seconds' | 'none' | 'http-date';
 	workers: SimWorker[];
 	latencyMs?: number;
-	/**
-	 * The share of each answer's time before the request reaches the server (default ½). n8n's own
-	 * request path does most of its work before sending (the credential read, a new TLS connection
-	 * per request): its requests arrive late in their round trip.
-	 */
-	sendShare?: number;
 	/** Each answer's time varies between half and one and a half `latencyMs`, drawn from this seed (0: no variation). */
 	seed?: number;
 	/** A start that is not on a whole second (the limiter's windows are not aligned to the clock). */
@@ -114,13 +108,12 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
 	let phase = 0;
 	const run = ++runs;
 
-	const before = o.sendShare ?? 0.5;
 	const serve = (worker: string, sentAt: number, took: number) => {
 		const now = clock.now();
 		const early = limiter.arrive(token, now);
 		const advice = limiter.take(token, now);
 		const headers = { ...limiter.headers(token, now), ...(advice ? tooManyRequests(advice).headers : {}) };
-		const entry: SimRequest = { time: now, worker, status: advice ? 429 : 200, early, headers, sentAt, answeredAt: now + took * (1 - before), phase, ...(advice ? { moment: advice.moment } : {}) };
+		const entry: SimRequest = { time: now, worker, status: advice ? 429 : 200, early, headers, sentAt, answeredAt: now + took / 2, phase, ...(advice ? { moment: advice.moment } : {}) };
 		log.push(entry);
 		return entry;
 	};
@@ -132,9 +125,9 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
 				async httpRequestWithAuthentication(_type: string, _options: IHttpRequestOptions): Promise<unknown> {
 					const took = latency * (0.5 + draw());
 					const sentAt = clock.now();
-					await clock.sleep(took * before);
+					await clock.sleep(took / 2);
 					const { status, headers } = serve(worker.name, sentAt, took);
-					await clock.sleep(took * (1 - before));
+					await clock.sleep(took / 2);
 					return { statusCode: status, headers, body: status === 429 ? '{"error":"rate_limit_exceeded"}' : '{"data":{"id":"x"}}' };
 				},
 			},

@@ -90,7 +90,8 @@ export class LimitEstimator {
 		if (inFlight > 0 && inFlight >= this.inFlightCap(estimate)) return Infinity;
 		// A probe lasts until its 429, or a window: then what got through in the window is the budget.
 		if (this.probe.since !== undefined && now - this.probe.since >= window) this.endProbe(now, now - window, now);
-		if (this.probing) return now;
+		// Probing: one request goes past the budget; the others follow once one was answered through.
+		if (this.probe.since !== undefined) return inFlight > 0 && !((this.answers[this.answers.length - 1] ?? -Infinity) >= this.probe.since) ? Infinity : now;
 		const counted = inFlight + this.answers.length;
 		if (counted < estimate.perWindow) {
 			this.probe.free ??= now;
