@@ -177,13 +177,16 @@ export class LimitEstimator {
 		// The probe's 429: the server's window ended at the reopening (a second early, at most, as
 		// Retry-After rounds up); what got through since its start is the room there was.
 		if (estimate && this.probing) return this.endProbe(reopensAt, reopensAt - estimate.windowMs - 1000, now);
-		// One 429 is not a verdict: with fewer than two of the stretch through (a quiet worker: someone
-		// else spent the window), or late in a long stretch, there is no budget to learn.
-		if (through < 2 || spanMs > 2 * waitMs + 1000) return;
-		const next = { perWindow: through, windowMs: wholeSecondsWithin(aboveMs, spanMs) };
-		// A 429 after the whole budget got through teaches nothing either: another worker spent more
-		// of the window (its probe found room), and budgets that fell at each such 429 would sink.
-		if (next.windowMs <= 0 || (estimate && rate(next) >= rate(estimate))) return;
+		// A later 429: the window is known (a stretch may span runs and gaps); what got through in the
+		// window before it, when less than the budget, is the budget. After the whole budget got
+		// through it teaches nothing: another worker spent more (its probe found room), and budgets
+		// that fell at each such 429 sank from run to run.
+		const got = estimate && this.answers.filter((at) => at > now - paddedWindow(estimate.windowMs)).length;
+		// One 429 is not a verdict: with fewer than two through (a quiet worker: someone else spent
+		// the window), or late in a long stretch, there is no budget to learn.
+		if (estimate ? !got || got < 2 || got >= estimate.perWindow : through < 2 || spanMs > 2 * waitMs + 1000) return;
+		const next = estimate ? { perWindow: got!, windowMs: estimate.windowMs } : { perWindow: through, windowMs: wholeSecondsWithin(aboveMs, spanMs) };
+		if (next.windowMs <= 0) return;
 		this.estimate = next;
 		this.learnedFrom = { from: reopensAt - spanMs, until: this.roundStart };
 		this.probe = { since: undefined, at: reopensAt, failed: 0 };
@@ -239,10 +242,6 @@ function insertSorted(list: number[], value: number): void {
 
 function describe(estimate: LimitEstimate): string {
 	return `${estimate.perWindow} per ${estimate.windowMs % 1000 === 0 ? estimate.windowMs / 1000 : (estimate.windowMs / 1000).toFixed(2)} s`;
-}
-
-function rate(estimate: LimitEstimate): number {
-	return estimate.perWindow / estimate.windowMs;
 }
 
 /** The window paced to, a little longer than the one learned: clocks and timers are not exact. */
