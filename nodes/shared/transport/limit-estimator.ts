@@ -9,12 +9,12 @@
  *    stretch starts with the first request, after a minute without any, or when a 429's hold ends;
  *    one answered after the 429 still counts), per the time from the stretch's start to the
  *    reopening (Retry-After; without one, the first request through again), taken as the whole
- *    seconds that fit (every time). Other clients may have spent part of the window: what this
- *    worker got is its share. One 429 is not a verdict: a 429 with fewer than two of the stretch
- *    through (a quiet worker met a window someone else spent), or late in a long slow stretch, teaches
- *    nothing. A later 429 lowers the budget to the rate that got through when that is lower; after
- *    the whole budget got through it teaches nothing (another worker spent more: lowering at each
- *    such 429 made budgets sink from run to run).
+ *    seconds that fit. Other clients may have spent part of the window: what this worker got is
+ *    its share. One 429 is not a verdict: a 429 with fewer than two of the stretch through (a quiet
+ *    worker met a window someone else spent), or late in a long slow stretch, teaches nothing. A
+ *    later 429 keeps the window and lowers the budget to what got through in the window before it,
+ *    when less; after the whole budget got through it teaches nothing (another worker spent more:
+ *    lowering at each such 429 made budgets sink from run to run).
  * 3. Paced: at most the budget's requests count in any window (a request counts from its start
  *    until a window after its answer: it reached the server somewhere in between), and no more in
  *    flight at once than the rate needs (twice rate × time per answer, at least one), so that
