@@ -66,8 +66,8 @@ export class LimitEstimator {
 	private learnedFrom = { from: Infinity, until: -Infinity };
 	/** A 429 without Retry-After: learned when the next request gets through. */
 	private pending: { through: number; from: number; firstLimitedAt: number; limitedAt: number } | undefined;
-	/** Probing: since when (undefined: not probing), the earliest next probe, the probes in a row that found no room, since when the budget has held nothing back. */
-	private probe: { since: number | undefined; at: number; failed: number; free?: number } = { since: undefined, at: Infinity, failed: 0 };
+	/** Probing: since when (undefined: not probing), the earliest next probe, the probes in a row that found no room, since when the budget has held nothing back, off (the last 429 named no Retry-After). */
+	private probe: { since: number | undefined; at: number; failed: number; free?: number; off?: boolean } = { since: undefined, at: Infinity, failed: 0 };
 	/** Running time per answer (ms). */
 	private latencyMs: number | undefined;
 	/** Tells what was learned or changed, and when (the gate keeps these notes for the run's record). */
@@ -99,14 +99,14 @@ export class LimitEstimator {
 		}
 		// Held back again after a window in which the budget held nothing back (the work ran out):
 		// probing starts afresh.
-		if (this.probe.free !== undefined && now - this.probe.free >= window) this.probe = { since: undefined, at: now, failed: 0 };
+		if (this.probe.free !== undefined && now - this.probe.free >= window) this.probe = { ...this.probe, since: undefined, at: now, failed: 0, free: undefined };
 		this.probe.free = undefined;
 		// Held back by the budget until `slot`. A probe tests whether the budget is still all there
 		// is: as long after this worker's last answer as its requests of the window took (at most a
 		// quarter window: by then the others' have gone too), and not within a quarter of the next place.
 		const leave = counted - estimate.perWindow + 1;
 		const slot = leave > this.answers.length ? Infinity : this.answers[leave - 1] + window;
-		if (this.answers.length === 0) return slot;
+		if (this.answers.length === 0 || this.probe.off) return slot;
 		const last = this.answers[this.answers.length - 1];
 		const probeAt = Math.max(this.probe.at, last + Math.min(window / 4, last - this.answers[0]));
 		if (probeAt > slot - window / 4) return slot;
@@ -157,6 +157,9 @@ export class LimitEstimator {
 		this.roundStart = now;
 		const { from, through } = this.stretch;
 		const start = Number.isFinite(from) ? from : startedAt;
+		// Probes only while the server names Retry-After: without it a probe that finds no room costs a
+		// backoff series, not one known hold.
+		this.probe.off = reopensAt === undefined;
 		if (reopensAt === undefined) {
 			this.pending = { through, from: start, firstLimitedAt: this.pending?.firstLimitedAt ?? startedAt, limitedAt: startedAt };
 			return true;
@@ -189,7 +192,7 @@ export class LimitEstimator {
 		if (next.windowMs <= 0) return;
 		this.estimate = next;
 		this.learnedFrom = { from: reopensAt - spanMs, until: this.roundStart };
-		this.probe = { since: undefined, at: reopensAt, failed: 0 };
+		this.probe = { ...this.probe, since: undefined, at: reopensAt, failed: 0 };
 		this.onNote(now, `budget ${describe(next)} from a 429${estimate ? ` (was ${describe(estimate)})` : ''}`);
 	}
 
@@ -209,7 +212,7 @@ export class LimitEstimator {
 		const failed = from !== now && estimate.perWindow <= 1.25 * before ? this.probe.failed + 1 : 0;
 		// The next probe in the next window (from `from`), while fewer than four in a row found no room.
 		const windows = failed < PROBES_IN_A_ROW ? 0 : Math.min(MAX_PROBE_WINDOWS, 2 ** (failed - PROBES_IN_A_ROW + 1)) - 1;
-		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs), failed };
+		this.probe = { ...this.probe, since: undefined, at: from + windows * paddedWindow(estimate.windowMs), failed };
 		this.onNote(now, `probe: ${through} through in the window, budget ${describe(estimate)}; next probe in ${windows} window${windows === 1 ? '' : 's'}`);
 	}
 
