@@ -26,9 +26,9 @@
  *    window while fewer than four in a row found no room (room others leave shows in the window
  *    they leave it, the last of a short run included); then 2, 4 and 8 windows apart. A window in
  *    which the budget held nothing back (the work ran out) starts the series afresh. Nothing goes
- *    before a Retry-After this worker received (the gate holds every request until then). What
- *    probing costs: one 429 per probe that finds no room (without Retry-After, also the backoff's
- *    test after it), and that probe's hold ends up to a second after the window (whole seconds).
+ *    before a Retry-After this worker received (the gate holds every request until then), and none
+ *    while the server names no Retry-After. What probing costs: one 429 per probe that finds no
+ *    room, and that probe's hold ends up to a second after the window (whole seconds).
  *
  * State: the budget (`estimate`), the answers a window back, the stretch, the round already
  * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
