@@ -18,7 +18,8 @@ export type LimiterKind = 'fixed' | 'sliding' | 'token-bucket';
 export type HeaderStyle = 'none' | 'ietf' | 'x';
 
 export interface Cell {
-	block: 'workers' | 'limiters' | 'scenarios';
+	/** queue: the real queue bench's shape (bench/queue.js): 2 workers, 2 executions of 30 each, 4/3/2 windows' work. */
+	block: 'workers' | 'limiters' | 'scenarios' | 'queue';
 	workers: number;
 	windowS: number;
 	concurrency: number;
@@ -74,9 +75,15 @@ export interface CellResult {
 }
 
 /** The limit per window for each window length of the grid. */
-export function limitFor(windowS: number): number {
+export function limitFor(windowS: number, block: Cell['block'] = 'workers'): number {
+	if (block === 'queue') return QUEUE_LIMITS[windowS];
 	return windowS === 1 ? 10 : windowS === 5 ? 50 : windowS === 20 ? 60 : 120;
 }
+
+/** The real queue bench's windows (bench/queue.js): 120 requests are 4, 3 and 2 windows' worth. */
+const QUEUE_LIMITS: Record<number, number> = { 5: 30, 10: 40, 20: 60 };
+/** …its executions: 4 of 30 GETs, 2 per worker, each at the cell's concurrency. */
+const QUEUE_EXECUTIONS = [30, 30];
 
 /**
  * The fixed-window least: the shortest time, first arrival to last, in which `items` requests can
@@ -91,6 +98,7 @@ export function fixedWindowLeast(items: number, limit: number, windowMs: number,
 }
 
 export function itemsPerWorker(cell: Cell, limit: number): number[] {
+	if (cell.block === 'queue') return Array.from({ length: cell.workers }, () => QUEUE_EXECUTIONS.reduce((a, b) => a + b, 0));
 	const total = Math.max(4 * limit, 4 * cell.workers);
 	const even = Math.ceil(total / cell.workers);
 	if (cell.load === 'even' || cell.workers === 1) return Array.from({ length: cell.workers }, () => even);
@@ -100,13 +108,14 @@ export function itemsPerWorker(cell: Cell, limit: number): number[] {
 }
 
 export async function runCell(cell: Cell, seed = 1): Promise<CellResult> {
-	const limit = limitFor(cell.windowS);
+	const limit = limitFor(cell.windowS, cell.block);
 	const windowMs = cell.windowS * 1000;
 	const loads = itemsPerWorker(cell, limit);
-	const workers: SimOptions['workers'] = loads.map((items, i) => ({
-		name: `w${i + 1}`,
-		executions: [{ items, concurrency: cell.concurrency, at: cell.workers > 1 ? Math.round((cell.skewMs * i) / (cell.workers - 1)) : 0 }],
-	}));
+	const workers: SimOptions['workers'] = loads.map((items, i) => {
+		const at = cell.workers > 1 ? Math.round((cell.skewMs * i) / (cell.workers - 1)) : 0;
+		const executions = cell.block === 'queue' ? QUEUE_EXECUTIONS : [items];
+		return { name: `w${i + 1}`, executions: executions.map((n) => ({ items: n, concurrency: cell.concurrency, at })) };
+	});
 	const runs = cell.warm ? 2 : 1;
 	const sim = await simulate({
 		limit,
@@ -126,7 +135,8 @@ export async function runCell(cell: Cell, seed = 1): Promise<CellResult> {
 	const wallMs = log.length ? log[log.length - 1].time - log[0].time : 0;
 	const m = measure(log, cell.workers, windowMs, wallMs, sim.log);
 	const lastItems = items - Math.floor((leastMs / windowMs) * Math.max(1, limit - cell.otherPerWindow));
-	const ownPaceMs = cell.limiter === 'token-bucket' ? 0 : Math.ceil(Math.max(0, lastItems) / (cell.concurrency * cell.workers)) * LATENCY_MS;
+	const lanes = cell.concurrency * cell.workers * (cell.block === 'queue' ? QUEUE_EXECUTIONS.length : 1);
+	const ownPaceMs = cell.limiter === 'token-bucket' ? 0 : Math.ceil(Math.max(0, lastItems) / lanes) * LATENCY_MS;
 	const result: CellResult = {
 		cell,
 		limit,
@@ -214,12 +224,15 @@ export function missedGoals(r: CellResult): string[] {
 /**
  * Names what bounds a wall over the goal when it is within `bound` × (least + the workers' own pace
  * for the last window + one second per 429 round: Retry-After counts whole seconds, rounded up, so
- * each hold ends up to a second after the window did).
+ * each hold ends up to a second after the window did; with headers, also one second per window
+ * boundary: the reset counts whole seconds too, and the wait for it ends up to a second late).
  */
 function paced(r: CellResult, bound: number): string {
-	const rounding = Math.ceil(r.roundsPerWorker) * 1000;
+	const resets = r.cell.headers === 'none' || r.cell.limiter === 'token-bucket' ? 0 : Math.round(r.leastMs / (r.cell.windowS * 1000));
+	const rounding = (Math.ceil(r.roundsPerWorker) + resets) * 1000;
 	if (r.wallMs > bound * (r.leastMs + r.ownPaceMs + rounding)) return '';
-	return ` (bound: own pace ${(r.ownPaceMs / 1000).toFixed(1)} s + Retry-After's whole seconds ≤ ${rounding / 1000} s)`;
+	const what = resets ? "Retry-After's and the reset's whole seconds" : "Retry-After's whole seconds";
+	return ` (bound: own pace ${(r.ownPaceMs / 1000).toFixed(1)} s + ${what} ≤ ${rounding / 1000} s)`;
 }
 
 const base: Cell = { block: 'workers', workers: 1, windowS: 5, concurrency: 1, skewMs: 0, limiter: 'fixed', headers: 'none', load: 'even', warm: false, otherPerWindow: 0 };
@@ -251,6 +264,10 @@ export function fullGrid(): Cell[] {
 						warm: scenario === 'warm',
 						otherPerWindow: scenario === 'other' ? Math.round(limitFor(windowS) / 3) : 0,
 					});
+	// The real queue bench's shape: cold (a fresh gate) and warm (the workers ran the workload a window before).
+	for (const windowS of [5, 10, 20])
+		for (const concurrency of [1, 4])
+			for (const skewMs of [0, 150, 400]) for (const warm of [false, true]) cells.push({ ...base, block: 'queue', workers: 2, windowS, concurrency, skewMs, warm });
 	return cells;
 }
 
@@ -270,6 +287,7 @@ export function describeCell(c: Cell): string {
 	const shape = [
 		c.limiter,
 		c.headers === 'none' ? 'no headers' : c.headers === 'ietf' ? 'IETF' : 'X-RateLimit',
+		c.block === 'queue' ? '2 × 2 executions of 30' : '',
 		c.load === 'unequal' ? 'unequal' : '',
 		c.warm ? 'warm' : '',
 		c.otherPerWindow ? `other ${c.otherPerWindow}/window` : '',

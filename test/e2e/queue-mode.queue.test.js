@@ -279,7 +279,7 @@ describe(`n8n ${VERSION} in queue mode (main + 2 workers, PostgreSQL, Redis) + F
 	const LIMIT = 30;
 	for (const run of BULK) {
 		const label = `${run.headers === 'none' ? 'no rate-limit headers' : `${run.headers === 'x' ? 'X-RateLimit' : 'IETF RateLimit'} headers`}, concurrency ${run.concurrency}${run.parts.length === 2 ? ', skewed load' : ''}`;
-		test(`a rate-limited bulk run over both workers (${label}): 0 failed items${run.concurrency === 1 ? '; after the first hold at most two early requests per other worker per hold and one 429 per worker' : ' (early requests per hold printed)'}`, async () => {
+		test(`a rate-limited bulk run over both workers (${label}): 0 failed items${run.concurrency === 1 ? '; after the first hold at most two early requests per other worker per hold and a probe\'s 429 per worker per paced window' : ' (early requests per hold printed)'}`, async () => {
 			const t0 = Date.now();
 			// Fresh worker processes: what a gate learned in an earlier test would pace this one.
 			await Promise.all(cluster.workers.map((w) => w.restart()));
@@ -319,10 +319,12 @@ describe(`n8n ${VERSION} in queue mode (main + 2 workers, PostgreSQL, Redis) + F
 				// were left (3 and 4 seen with IETF headers, 2026-12-07): printed above, not asserted —
 				// issue 23's goal of ≤ 1 per other worker per hold is not met there.
 				if (run.concurrency === 1) expect(after.maxOtherEarlyPerHold).toBeLessThanOrEqual(2);
-				// One request at a time per execution: after the first hold at most one 429 per worker.
-				// (At concurrency 4 the 16 requests two workers have on their way are half this limit,
-				// and a few more 429s at a window's start are possible: printed above, not asserted.)
-				if (run.concurrency === 1) expect(after.max429PerWorker).toBeLessThanOrEqual(1);
+				// One request at a time per execution: after the first hold, a worker's 429s are its probes'
+				// (one request past its budget in each paced window while none finds room: docs/pacing.md),
+				// at most 3 in these 4 windows' work. (At concurrency 4 the 16 requests two workers have on
+				// their way are half this limit, and a few more 429s at a window's start are possible:
+				// printed above, not asserted.)
+				if (run.concurrency === 1) expect(after.max429PerWorker).toBeLessThanOrEqual(3);
 			} finally {
 				sb.configure({ rateLimit: null });
 			}
@@ -338,7 +340,7 @@ describe(`n8n ${VERSION} in queue mode (main + 2 workers, PostgreSQL, Redis) + F
 	 */
 	const PACE = { limit: 40, windowSeconds: 10, parts: [30, 30, 30, 30], skewMs: 150 };
 	for (const nth of [1, 2]) {
-		test(`the shape users meet (no headers, ${PACE.limit} per ${PACE.windowSeconds} s, worker-2 ${PACE.skewMs} ms later, workers kept running), run ${nth} of 2: 0 requests before a worker's own Retry-After, 0 failed items (wall ÷ the fixed-window least printed)`, async () => {
+		test(`the shape users meet (no headers, ${PACE.limit} per ${PACE.windowSeconds} s, worker-2 ${PACE.skewMs} ms later, workers kept running), run ${nth} of 2: 0 requests before a worker's own Retry-After, 0 failed items, wall ≤ 1.20 × the fixed-window least`, async () => {
 			const t0 = Date.now();
 			const total = PACE.parts.reduce((s, n) => s + n, 0);
 			const ids = sb.seed('contacts', total).map((/** @type {any} */ r) => r.id);
@@ -371,10 +373,10 @@ describe(`n8n ${VERSION} in queue mode (main + 2 workers, PostgreSQL, Redis) + F
 						`another worker's ${early.others} (most per other worker per hold ${read.maxOtherEarlyPerHold}); worker-2 first request ${(first('worker-2') - first('worker-1')).toFixed(0)} ms after worker-1's; ` +
 						`holds ${describeHolds(read.holds, api[0].time).join('; ') || '–'}; load ${require('node:os').loadavg()[0].toFixed(2)}`,
 				);
-				// Issue 23's goal, wall ≤ 1.20 × the least, is not met by today's rules (1.58 and 1.65 here,
-				// 1.3–2 × in the bench: docs/benchmarks.md, Queue mode, with what bounds it). It is printed,
-				// not asserted, until the rules meet it; what the package promises is asserted.
 				expect(early.own).toBe(0);
+				// Issue 23's goal: wall ≤ 1.20 × the fixed-window least (the bench's 10 s rows: 1.11–1.14,
+				// docs/benchmarks.md, Queue mode; 1.58 and 1.65 here with the rules before).
+				expect(read.wallS / leastS).toBeLessThanOrEqual(1.2);
 			} finally {
 				sb.configure({ rateLimit: null });
 			}

@@ -105,7 +105,12 @@ describe('the limit estimator (injected clock)', () => {
 		// A (padded) window after each start of the first window, one more may start.
 		expect(estimator.nextStart(1000)).toBe(paddedWindow(1000));
 		const end = sendThrough(estimator, paddedWindow(1000), 10, 20);
-		expect(estimator.nextStart(end)).toBe(2 * paddedWindow(1000));
+		// Held back by the budget in its first paced window: a probe goes past it as long after the
+		// last answer as the window's ten took (180 ms), before the next place (2 × the padded window).
+		expect(estimator.nextStart(end)).toBe(end - 20 + 180);
+		expect(estimator.probing).toBe(false);
+		expect(estimator.nextStart(end - 20 + 180)).toBe(end - 20 + 180);
+		expect(estimator.probing).toBe(true);
 	});
 
 	it('a request counts until a window after its answer (it reached the server before), and while in flight', () => {
@@ -117,9 +122,13 @@ describe('the limit estimator (injected clock)', () => {
 		estimator.started(20);
 		estimator.rateLimited(20, 330, 1000);
 		expect(estimator.estimate).toEqual({ perWindow: 2, windowMs: 1000 });
-		expect(estimator.nextStart(1000)).toBe(300 + paddedWindow(1000));
-		expect(estimator.nextStart(1400, 1)).toBe(1400);
-		expect(estimator.nextStart(1400, 2)).toBeGreaterThan(1400); // both places taken by requests in flight
+		// Two places, both counted until a window after their answers (300, 310): the next place is at
+		// 300 + the padded window. (At the reopening the first paced window's probe may go: held back
+		// by the budget, after the window's own requests took as long again — 10 ms.)
+		expect(estimator.nextStart(900)).toBe(1000);
+		expect(estimator.nextStart(1000, 2)).toBe(Infinity); // both places taken by requests in flight
+		expect(estimator.nextStart(1000)).toBe(1000);
+		expect(estimator.probing).toBe(true);
 	});
 
 	it('ignores the other 429s of a round that was already counted', () => {
@@ -132,24 +141,26 @@ describe('the limit estimator (injected clock)', () => {
 		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
 	});
 
-	it('a 429 despite pacing lowers the rate', () => {
+	it('a later 429 keeps the window and lowers the budget to what got through in it; one after the whole budget got through does not', () => {
 		const estimator = new LimitEstimator();
 		sendThrough(estimator, 0, 10, 20);
 		estimator.started(200);
 		estimator.rateLimited(200, 210, 1000);
-		// Paced, yet limited after 4 (a token bucket refilling slowly).
-		sendThrough(estimator, paddedWindow(1000), 4, 20);
-		estimator.started(1120);
-		expect(estimator.rateLimited(1120, 1130, 1500)).toBe(true);
-		expect(estimator.estimate).toEqual({ perWindow: 4, windowMs: 500 });
-		// A 429 whose stretch would suggest a higher rate (another process sent these) still lowers it.
-		for (const at of [1570, 1580, 1590, 1600]) {
-			estimator.started(at);
-			estimator.answered(at, at, true);
-		}
-		estimator.started(1601);
-		estimator.rateLimited(1601, 1605, 1610);
-		expect(estimator.estimate).toEqual({ perWindow: 3, windowMs: 500 });
+		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
+		// A window later (the second at once: the window's first request left then), limited after
+		// 4: counted a window back from the 429, as pacing counts them, 8 got through (4 of the window
+		// before, 4 of this one). The window stays (a stretch may span runs and pauses).
+		sendThrough(estimator, 2000, 4, 20);
+		sendThrough(estimator, 2900, 4, 20);
+		estimator.started(2980);
+		expect(estimator.rateLimited(2980, 2990, 4000)).toBe(true);
+		expect(estimator.estimate).toEqual({ perWindow: 8, windowMs: 1000 });
+		// A 429 after the whole budget got through (another worker spent more of the window) teaches
+		// nothing: budgets lowered at each such 429 sank from run to run (issue 23).
+		sendThrough(estimator, 5000, 8, 20);
+		estimator.started(5160);
+		estimator.rateLimited(5160, 5170, 6000);
+		expect(estimator.estimate).toEqual({ perWindow: 8, windowMs: 1000 });
 	});
 
 	it.each([
@@ -193,7 +204,7 @@ describe('the limit estimator (injected clock)', () => {
 		expect(estimator.estimate).toEqual({ perWindow: 12, windowMs: 1000 });
 	});
 
-	it('a 429 despite pacing after a long stretch lowers the rate by a tenth, not to the stretch average', () => {
+	it('a 429 despite pacing after a long stretch does not lower the rate to the stretch average', () => {
 		const estimator = new LimitEstimator();
 		limitAfter(estimator, 0, 10, 20, 795);
 		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
@@ -206,8 +217,7 @@ describe('the limit estimator (injected clock)', () => {
 		}
 		estimator.started(at);
 		estimator.rateLimited(at, at + 5, at + 5 + 1000);
-		expect(estimator.estimate!.windowMs).toBeLessThanOrEqual(1100);
-		expect(estimator.estimate!.perWindow).toBeGreaterThanOrEqual(9);
+		expect(estimator.estimate).toEqual({ perWindow: 10, windowMs: 1000 });
 	});
 
 	// The rise after a quiet minute (and its trial) is gone: probes find room again (test/unit/shared-quota.test.ts).

@@ -66,8 +66,11 @@ describe('two workers, one quota, with rate-limit headers: the headers are the t
 	});
 });
 
-/** Probes in a run of `windows` windows, at most: the first two windows after the reopening, then at most every two (docs/pacing.md). */
-const probesWithin = (windows: number) => Math.ceil((windows - 1) / 2);
+/**
+ * Probes in a run of `windows` windows, at most: one in each paced window after the learning one
+ * while fewer than four in a row found no room, then 2, 4, 8, 8 … windows apart (docs/pacing.md).
+ */
+const probesWithin = (windows: number) => [1, 2, 3, 4, 6, 10, 18, 26, 34, 42].filter((w) => w < windows).length;
 
 describe('two workers, one quota, without headers (Retry-After only)', () => {
 	it.each([1, 4])('both busy from the start, concurrency %d: after the first hold (nobody knew the limit) only the probes\' 429s, nothing early of their own, at most one of the other worker per hold', async (concurrency) => {
@@ -207,7 +210,7 @@ describe('the estimator and other clients', () => {
 		expect(notes.join(' ')).toMatch(/probing past the budget of 12 per 5 s.*probe: 50 through in the window, budget 50 per 5 s/);
 	});
 
-	it('a probe that finds no room costs one 429 and the next waits twice as long, up to two windows', () => {
+	it('a probe that finds no room costs one 429; after four in a row the windows to the next double, up to eight', () => {
 		const estimator = new LimitEstimator();
 		let at = 0;
 		for (let i = 0; i < 10; i++, at += 10) {
@@ -217,9 +220,9 @@ describe('the estimator and other clients', () => {
 		estimator.started(at);
 		estimator.rateLimited(at, at + 10, 1000);
 		const probes: number[] = [];
-		// Ten windows at the budget, each wanting more; every probe meets a 429 at once.
+		// Forty windows at the budget, each wanting more; every probe meets a 429 at once.
 		at = 1000;
-		for (let w = 0; w < 12; w++) {
+		for (let w = 0; w < 40; w++) {
 			const start = at;
 			for (let i = 0; i < 10; i++, at += 5) {
 				at = Math.max(at, estimator.nextStart(at, 0));
@@ -238,9 +241,11 @@ describe('the estimator and other clients', () => {
 			} else at = start + paddedWindow(1000) + 1;
 		}
 		expect(estimator.estimate!.perWindow).toBe(10);
-		// The first probe two windows after the reopening; then each two windows after the last's hold.
-		expect(probes.length).toBeGreaterThanOrEqual(3);
-		for (let i = 2; i < probes.length; i++) expect(probes[i] - probes[i - 1]).toBeGreaterThanOrEqual(2);
+		// The first probe in the first paced window, the next three in the windows after it; then 2,
+		// 4, 8, 8 … windows apart.
+		expect(probes.slice(0, 4)).toEqual([0, 1, 2, 3]);
+		const gaps = probes.slice(4).map((p, i) => p - probes[i + 3]);
+		expect(gaps.slice(0, 4)).toEqual([2, 4, 8, 8]);
 	});
 
 	it('one 429 is not a verdict: a 429 after fewer than two requests got through teaches no budget', () => {

@@ -9,30 +9,33 @@
  *    stretch starts with the first request, after a minute without any, or when a 429's hold ends;
  *    one answered after the 429 still counts), per the time from the stretch's start to the
  *    reopening (Retry-After; without one, the first request through again), taken as the whole
- *    seconds that fit the first time. Other clients may have spent part of the window: what this
- *    worker got is its share. One 429 is not a verdict: a 429 with fewer than two of the stretch
- *    through (a quiet worker met a window someone else spent), or late in a long slow stretch, teaches
- *    nothing. A later 429 within the budget lowers it (to the rate that got through, or by a tenth).
+ *    seconds that fit. Other clients may have spent part of the window: what this worker got is
+ *    its share. One 429 is not a verdict: a 429 with fewer than two of the stretch through (a quiet
+ *    worker met a window someone else spent), or late in a long slow stretch, teaches nothing. A
+ *    later 429 keeps the window and lowers the budget to what got through in the window before it,
+ *    when less; after the whole budget got through it teaches nothing (another worker spent more:
+ *    lowering at each such 429 made budgets sink from run to run).
  * 3. Paced: at most the budget's requests count in any window (a request counts from its start
  *    until a window after its answer: it reached the server somewhere in between), and no more in
  *    flight at once than the rate needs (twice rate × time per answer, at least one), so that
  *    another worker's 429 meets few of ours on their way.
- * 4. Probe: held back by the budget, mid-window (a quarter of a window after its last answer, a
- *    quarter before its next place: the window's requests, ours and the others', have gone), the
- *    budget stops holding until a 429 or a window has passed; what got through in the window, when
- *    more, is the budget. The first probe comes two windows after the reopening (the first paced
- *    window shows the budget holds); after one that found room the next follows a window later (at
- *    once when no 429 ended it), after one that found none two windows later. Nothing goes before
- *    a Retry-After this worker received (the gate holds every request until then). What probing
- *    costs: one 429 per probe that finds no room — alone at the limit, one every three windows
- *    while the budget holds requests back.
+ * 4. Probe: held back by the budget in a window, as long after its last answer as its own requests
+ *    of the window took (at most a quarter window: the others' burst has gone too), and not within
+ *    a quarter window of its next place, the budget stops holding until a 429 or a window has
+ *    passed; what got through in the window, when more, is the budget. One probe in each paced
+ *    window while fewer than four in a row found no room (room others leave shows in the window
+ *    they leave it, the last of a short run included); then 2, 4 and 8 windows apart. A window in
+ *    which the budget held nothing back (the work ran out) starts the series afresh. Nothing goes
+ *    before a Retry-After this worker received (the gate holds every request until then), and none
+ *    while the server names no Retry-After. What probing costs: one 429 per probe that finds no
+ *    room, and that probe's hold ends up to a second after the window (whole seconds).
  *
  * State: the budget (`estimate`), the answers a window back, the stretch, the round already
  * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
  * the time per answer. Not pure, but it reads no clock: the time is a parameter of every method.
  */
 
-export interface LimitEstimate {
+interface LimitEstimate {
 	perWindow: number;
 	windowMs: number;
 }
@@ -41,8 +44,9 @@ export interface LimitEstimate {
 const STRETCH_GAP_MS = 60_000;
 /** Answers kept for pacing (a window's worth is needed; more is dropped). */
 const MAX_REMEMBERED = 20_000;
-/** Windows from the reopening to the first probe, and from a probe that found no room to the next (one that found room: one window). */
-const PROBE_WINDOWS = 2;
+/** Probes in consecutive windows that may find no room before they space out: 2, 4, then 8 windows apart. */
+const PROBES_IN_A_ROW = 4;
+const MAX_PROBE_WINDOWS = 8;
 /** While paced, in flight at once: this many times rate × time per answer, at least one. */
 const IN_FLIGHT_HEADROOM = 2;
 /** Weight of the newest answer in the running time per answer. */
@@ -62,8 +66,8 @@ export class LimitEstimator {
 	private learnedFrom = { from: Infinity, until: -Infinity };
 	/** A 429 without Retry-After: learned when the next request gets through. */
 	private pending: { through: number; from: number; firstLimitedAt: number; limitedAt: number } | undefined;
-	/** Probing: since when (undefined: not probing), and the earliest next probe. */
-	private probe: { since: number | undefined; at: number } = { since: undefined, at: Infinity };
+	/** Probing: since when (undefined: not probing), the earliest next probe, the probes in a row that found no room, since when the budget has held nothing back, off (the last 429 named no Retry-After). */
+	private probe: { since: number | undefined; at: number; failed: number; free?: number; off?: boolean } = { since: undefined, at: Infinity, failed: 0 };
 	/** Running time per answer (ms). */
 	private latencyMs: number | undefined;
 	/** Tells what was learned or changed, and when (the gate keeps these notes for the run's record). */
@@ -86,15 +90,25 @@ export class LimitEstimator {
 		if (inFlight > 0 && inFlight >= this.inFlightCap(estimate)) return Infinity;
 		// A probe lasts until its 429, or a window: then what got through in the window is the budget.
 		if (this.probe.since !== undefined && now - this.probe.since >= window) this.endProbe(now, now - window, now);
-		if (this.probing) return now;
+		// Probing: one request goes past the budget; the others follow once one was answered through.
+		if (this.probe.since !== undefined) return inFlight > 0 && !((this.answers[this.answers.length - 1] ?? -Infinity) >= this.probe.since) ? Infinity : now;
 		const counted = inFlight + this.answers.length;
-		if (counted < estimate.perWindow) return now;
+		if (counted < estimate.perWindow) {
+			this.probe.free ??= now;
+			return now;
+		}
+		// Held back again after a window in which the budget held nothing back (the work ran out):
+		// probing starts afresh.
+		if (this.probe.free !== undefined && now - this.probe.free >= window) this.probe = { ...this.probe, since: undefined, at: now, failed: 0, free: undefined };
+		this.probe.free = undefined;
 		// Held back by the budget until `slot`. A probe tests whether the budget is still all there
-		// is, mid-cycle: a quarter of a window after its last answer (the window's requests, ours
-		// and the others', are gone) and a quarter before the budget's next place.
+		// is: as long after this worker's last answer as its requests of the window took (at most a
+		// quarter window: by then the others' have gone too), and not within a quarter of the next place.
 		const leave = counted - estimate.perWindow + 1;
 		const slot = leave > this.answers.length ? Infinity : this.answers[leave - 1] + window;
-		const probeAt = Math.max(this.probe.at, (this.answers[this.answers.length - 1] ?? now) + window / 4);
+		if (this.answers.length === 0 || this.probe.off) return slot;
+		const last = this.answers[this.answers.length - 1];
+		const probeAt = Math.max(this.probe.at, last + Math.min(window / 4, last - this.answers[0]));
 		if (probeAt > slot - window / 4) return slot;
 		if (now < probeAt) return probeAt;
 		this.probe = { ...this.probe, since: now };
@@ -143,6 +157,9 @@ export class LimitEstimator {
 		this.roundStart = now;
 		const { from, through } = this.stretch;
 		const start = Number.isFinite(from) ? from : startedAt;
+		// Probes only while the server names Retry-After: without it a probe that finds no room costs a
+		// backoff series, not one known hold.
+		this.probe.off = reopensAt === undefined;
 		if (reopensAt === undefined) {
 			this.pending = { through, from: start, firstLimitedAt: this.pending?.firstLimitedAt ?? startedAt, limitedAt: startedAt };
 			return true;
@@ -163,26 +180,26 @@ export class LimitEstimator {
 		// The probe's 429: the server's window ended at the reopening (a second early, at most, as
 		// Retry-After rounds up); what got through since its start is the room there was.
 		if (estimate && this.probing) return this.endProbe(reopensAt, reopensAt - estimate.windowMs - 1000, now);
-		// One 429 is not a verdict: with fewer than two of the stretch through (a quiet worker: someone
-		// else spent the window), or late in a long stretch, there is no budget to learn.
-		if (through < 2 || spanMs > 2 * waitMs + 1000) {
-			if (estimate && through > 0) this.lower(now);
-			return;
-		}
-		const next = { perWindow: through, windowMs: estimate ? spanMs : wholeSecondsWithin(aboveMs, spanMs) };
+		// A later 429: the window is known (a stretch may span runs and gaps); what got through in the
+		// window before it, when less than the budget, is the budget. After the whole budget got
+		// through it teaches nothing: another worker spent more (its probe found room), and budgets
+		// that fell at each such 429 sank from run to run.
+		const got = estimate && this.answers.filter((at) => at > now - paddedWindow(estimate.windowMs)).length;
+		// One 429 is not a verdict: with fewer than two through (a quiet worker: someone else spent
+		// the window), or late in a long stretch, there is no budget to learn.
+		if (estimate ? !got || got < 2 || got >= estimate.perWindow : through < 2 || spanMs > 2 * waitMs + 1000) return;
+		const next = estimate ? { perWindow: got!, windowMs: estimate.windowMs } : { perWindow: through, windowMs: wholeSecondsWithin(aboveMs, spanMs) };
 		if (next.windowMs <= 0) return;
-		// A 429 within the budget: the budget must fall.
-		if (estimate && rate(next) >= rate(estimate)) return this.lower(now);
 		this.estimate = next;
 		this.learnedFrom = { from: reopensAt - spanMs, until: this.roundStart };
-		this.probe = { since: undefined, at: reopensAt + PROBE_WINDOWS * paddedWindow(next.windowMs) };
+		this.probe = { ...this.probe, since: undefined, at: reopensAt, failed: 0 };
 		this.onNote(now, `budget ${describe(next)} from a 429${estimate ? ` (was ${describe(estimate)})` : ''}`);
 	}
 
 	/**
-	 * A probe ends (its 429 at `from`, or a window without one): the answers since `windowFrom`, when
-	 * more than the budget, are the budget. After one that found a quarter more or less, the next
-	 * probe comes a window later (at once when no 429 ended it); after one that found less, two.
+	 * A probe ends (its 429, the server reopening at `from`; or a window without one, `from` = `now`):
+	 * the answers since `windowFrom`, when more than the budget, are the budget. One that met a 429
+	 * with at most a quarter more through found no room.
 	 */
 	private endProbe(from: number, windowFrom: number, now: number): void {
 		const estimate = this.estimate!;
@@ -192,18 +209,11 @@ export class LimitEstimator {
 		this.forget(now, paddedWindow(estimate.windowMs));
 		const through = this.answers.filter((at) => at >= windowFrom).length;
 		estimate.perWindow = Math.max(before, through);
-		const found = estimate.perWindow > 1.25 * before;
-		const windows = found ? (from === now ? 0 : 1) : PROBE_WINDOWS;
-		this.probe = { since: undefined, at: from + windows * paddedWindow(estimate.windowMs) };
+		const failed = from !== now && estimate.perWindow <= 1.25 * before ? this.probe.failed + 1 : 0;
+		// The next probe in the next window (from `from`), while fewer than four in a row found no room.
+		const windows = failed < PROBES_IN_A_ROW ? 0 : Math.min(MAX_PROBE_WINDOWS, 2 ** (failed - PROBES_IN_A_ROW + 1)) - 1;
+		this.probe = { ...this.probe, since: undefined, at: from + windows * paddedWindow(estimate.windowMs), failed };
 		this.onNote(now, `probe: ${through} through in the window, budget ${describe(estimate)}; next probe in ${windows} window${windows === 1 ? '' : 's'}`);
-	}
-
-	/** A tenth fewer requests per window (or, at one per window, a tenth longer window). */
-	private lower(now: number): void {
-		const previous = this.estimate!;
-		const perWindow = Math.max(1, Math.floor(previous.perWindow * 0.9));
-		this.estimate = { perWindow, windowMs: perWindow === previous.perWindow ? Math.ceil(previous.windowMs * 1.1) : previous.windowMs };
-		this.onNote(now, `429 within the budget: lowered to ${describe(this.estimate)}`);
 	}
 
 	private forget(now: number, window: number): void {
@@ -235,10 +245,6 @@ function insertSorted(list: number[], value: number): void {
 
 function describe(estimate: LimitEstimate): string {
 	return `${estimate.perWindow} per ${estimate.windowMs % 1000 === 0 ? estimate.windowMs / 1000 : (estimate.windowMs / 1000).toFixed(2)} s`;
-}
-
-function rate(estimate: LimitEstimate): number {
-	return estimate.perWindow / estimate.windowMs;
 }
 
 /** The window paced to, a little longer than the one learned: clocks and timers are not exact. */

@@ -1,36 +1,16 @@
 /**
- * The shared rate-limit gate: one per (credential, API), shared by everything this n8n process
- * runs — items in flight, other Flextell nodes in the workflow, other executions at the same time.
- * Every request passes it before sending, and reports back how it went. It holds requests:
+ * The shared rate-limit gate: one per (credential, Base URL), shared by everything this n8n process
+ * runs. Every request passes it before sending and reports back how it went. It holds requests after
+ * a 429 (until Retry-After, or one shared backoff step, after which one request tests the limit);
+ * while the server's headers say the allowance is spent (until their reset; `remaining` is trusted
+ * over local counts, requests in flight count as spent, and places are kept for other clients the
+ * counts show); and while this worker's learned budget is spent (limit-estimator.ts) — never while
+ * the headers say places are left. The rules on one page: docs/pacing.md.
  *
- * - after a 429, until the moment Flextell named in Retry-After (Flextell may suspend an account
- *   that keeps sending after a 429), or, without one, for a shared exponential backoff step (one
- *   step per rate-limited round, not one per request), after which a single request probes the
- *   limit and the others go only once the probe got through;
- * - when the server's rate-limit headers say the allowance is spent (rate-limit-headers.ts):
- *   until their reset. The server's `remaining` is trusted over local counts (other processes may
- *   share the allowance); requests in flight count as spent until their answer says otherwise;
- * - when this worker's budget, learned from earlier 429s, is spent for the window (limit-estimator.ts:
- *   a budget, not the limit; probes find room others left) — but never while the server's headers
- *   say places are left: the headers are the truth.
- *
- * The rules on one page: docs/pacing.md. The gate's state is listed at the top of the class.
- *
- * Other clients (n8n's workers in queue mode) may spend the same allowance. When the server's count
- * falls by more between two answers than this process sent, the difference is theirs; when a 429
- * comes although the headers said places were left, they took those places. Either way the limit
- * is not lowered: the gate keeps that many places for them (a margin: the running mean of their
- * requests between two of our answers, so it fades as they go quiet) and lets its own requests
- * use the rest.
- *
- * Deciding and recording a start happen with no await in between, so no two requests can both
- * take the last place, and no request starts before the allowed moment, at any concurrency.
- *
- * A request held by something an answer in flight may change (a spent allowance, the budget,
- * another request's probe) is woken when a request settles, and looks again.
- *
- * A `RateGate` is a plain object (tests build their own, with their own clock); `rateGates`
- * hands out the one gate per (credential, API) that the process shares.
+ * Deciding and recording a start happen with no await in between, so no two requests take the last
+ * place and none starts early, at any concurrency. A request held by something an answer in flight
+ * may change is woken when a request settles. Tests build their own `RateGate` with their own
+ * clock; `rateGates` hands out the one per key that the process shares.
  */
 import type { Clock } from './clock';
 import { systemClock } from './clock';
@@ -44,7 +24,7 @@ import { LimitEstimator } from './limit-estimator';
  */
 const ANSWER_MARGIN_MS = 40;
 
-export type GateTurn = 'go' | 'probe';
+type GateTurn = 'go' | 'probe';
 
 /** A request that passed the gate: hand it back with its answer. */
 export interface GateTicket {
@@ -59,7 +39,7 @@ export interface GateTicket {
 }
 
 /** How passing the gate ended: a ticket to send, a hold longer than allowed, or a cancellation. */
-export type GatePass =
+type GatePass =
 	| { kind: 'turn'; ticket: GateTicket; turn: GateTurn; waitedMs: number; held: HeldSpan[] }
 	| { kind: 'too-long'; delayMs: number; reason: HoldReason }
 	/** Waiting `delayMs` (or for another request's probe) would end past the caller's deadline. */
@@ -77,8 +57,6 @@ interface KnownAllowance {
 	uncounted: number;
 	/** Not a reading: after a reset, one request finds out what the new window allows. */
 	scout?: boolean;
-	/** The reading as the server gave it, and the start (seq) whose answer gave it. */
-	read?: { remaining: number; seq: number; at: number };
 }
 
 /** Weight of the newest count in the running mean of other clients' requests between two answers. */
@@ -317,7 +295,6 @@ export class RateGate {
 				resetAt: reading.resetAt,
 				seenAt: this.starts,
 				uncounted: this.inFlight,
-				read: { remaining: reading.remaining, seq: ticket.seq, at: now },
 			};
 		} else {
 			// An answer overtaken by a newer one. Its request was in flight when that one came, so it
@@ -410,8 +387,9 @@ export class RateGate {
 	}
 }
 
-export function gateKey(apiHref: string, credentialId: string | undefined): string {
-	return `${credentialId ?? 'no-credential-id'} ${apiHref}`;
+/** One gate per credential and Base URL (the API the credential reaches). */
+export function gateKey(baseUrl: string, credentialId: string | undefined): string {
+	return `${credentialId ?? 'no-credential-id'} ${baseUrl}`;
 }
 
 /**

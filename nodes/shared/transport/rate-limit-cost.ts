@@ -15,11 +15,10 @@
  * headers), or the learned budget. The one definition: the gate, this cost and the errors use it.
  */
 export type HoldReason = 'rate-limited' | 'allowance' | 'learned-limit';
-type HeldBy = HoldReason;
 
 /** Part of one hold, for one reason. */
 export interface HeldSpan {
-	by: HeldBy;
+	by: HoldReason;
 	from: number;
 	to: number;
 }
@@ -36,8 +35,8 @@ interface NotedGate {
 	windowMs(): number | undefined;
 }
 
-const HELD_BY: readonly HeldBy[] = ['allowance', 'learned-limit', 'rate-limited'];
-const HELD_LABEL: Record<HeldBy, string> = {
+const HELD_BY: readonly HoldReason[] = ['allowance', 'learned-limit', 'rate-limited'];
+const HELD_LABEL: Record<HoldReason, string> = {
 	allowance: "the server's allowance (rate-limit headers)",
 	'learned-limit': 'the learned limit',
 	'rate-limited': "429s (Retry-After or backoff)",
@@ -50,11 +49,11 @@ export class RateLimitCost {
 	holds = 0;
 	rateLimits = 0;
 	/** Time held per reason (concurrent waits for one reason count once). */
-	readonly heldMs: Record<HeldBy, number> = { allowance: 0, 'learned-limit': 0, 'rate-limited': 0 };
+	readonly heldMs: Record<HoldReason, number> = { allowance: 0, 'learned-limit': 0, 'rate-limited': 0 };
 	/** Requests sent (each attempt once). */
 	requests = 0;
 	private coveredUntil = 0;
-	private readonly coveredBy: Record<HeldBy, number> = { allowance: 0, 'learned-limit': 0, 'rate-limited': 0 };
+	private readonly coveredBy: Record<HoldReason, number> = { allowance: 0, 'learned-limit': 0, 'rate-limited': 0 };
 	private readonly starts: number[] = [];
 	private readonly gates = new Set<NotedGate>();
 
@@ -120,7 +119,7 @@ export class RateLimitCost {
 		const windowMs = this.windowMs();
 		return {
 			heldS: round1(this.waitedMs / 1000),
-			heldByS: Object.fromEntries(HELD_BY.map((by) => [by, round1(this.heldMs[by] / 1000)])) as Record<HeldBy, number>,
+			heldByS: Object.fromEntries(HELD_BY.map((by) => [by, round1(this.heldMs[by] / 1000)])) as Record<HoldReason, number>,
 			holds: this.holds,
 			rateLimits: this.rateLimits,
 			requests: this.requests,
@@ -133,7 +132,7 @@ export class RateLimitCost {
 
 interface RateLimitDetails {
 	heldS: number;
-	heldByS: Record<HeldBy, number>;
+	heldByS: Record<HoldReason, number>;
 	holds: number;
 	rateLimits: number;
 	requests: number;

@@ -37,8 +37,12 @@ export function readAllowance(headers: IDataObject, now: number): Allowance | un
 	const readings = [ietf(headers, now), draft(headers, now, 'ratelimit-', 'draft'), draft(headers, now, 'x-ratelimit-', 'x')].filter(
 		(a): a is Allowance => a !== undefined,
 	);
+	return mostRestrictive(readings);
+}
+
+/** Of several readings, the one that runs out first: fewest requests left, then the latest reset. */
+function mostRestrictive(readings: Allowance[]): Allowance | undefined {
 	if (readings.length === 0) return undefined;
-	// The one that runs out first: fewest requests left, then the latest reset.
 	return readings.reduce((a, b) => (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetAt > a.resetAt) ? b : a));
 }
 
@@ -141,8 +145,7 @@ function ietf(headers: IDataObject, now: number): Allowance | undefined {
 		if (!consistent(remaining, resetAt, limit)) continue;
 		readings.push({ remaining: remaining!, resetAt: resetAt!, ...(limit !== undefined ? { limit } : {}), style: 'ietf' });
 	}
-	if (readings.length === 0) return undefined;
-	return readings.reduce((a, b) => (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetAt > a.resetAt) ? b : a));
+	return mostRestrictive(readings);
 }
 
 /** The drafts before structured fields: `RateLimit: limit=50, remaining=12, reset=3`. */
