@@ -10,9 +10,9 @@ import { describeCell, runCell, smallGrid } from '../pacing-grid';
 
 /** Misses the grid names, per cell (by its place in smallGrid()), with what bounds them. */
 const NAMED: Record<number, RegExp[]> = {
-	// Alone: own pace and Retry-After's whole seconds bound the wall; the first round (4 in flight) and a probe are the 429s.
+	// Alone: own pace and Retry-After's whole seconds bound the wall; the first round (4 in flight) and a probe in each paced window are the 429s.
 	0: [/^wall > 1\.1 × least \(bound: own pace/, /^> 1 × 429 round per 3 windows/],
-	// Two workers, a 4-window run: the split of the first window, one probe each, Retry-After's whole seconds.
+	// Two workers, a 4-window run: the split of the first window, a probe in each paced window each, Retry-After's whole seconds.
 	1: [/^wall > 1\.2 × least/, /^> 1 × 429 round per 3 windows/],
 	2: [/^wall > 1\.2 × least/, /^> 1 × 429 round per 3 windows/],
 	3: [/^wall > 1\.2 × least/, /^> 1 other per hold/, /^> 1 × 429 round per 3 windows/],
