@@ -9,7 +9,7 @@ import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import type { Fail, Parameters } from '../shared/parameter-source';
 import type { PaginationOptionValues, RequestOptions, RequestSetup } from '../shared/parameters';
-import { bounded, readPagination, readRequest } from '../shared/parameters';
+import { bounded, numberOr, readPagination, readRequest } from '../shared/parameters';
 import type { HttpMethod, PaginationConfig } from '../shared/transport';
 import { isPlainObject } from '../shared/transport';
 import { CACHE_LIMITS } from './cache';
@@ -132,7 +132,7 @@ function readLimit(params: Parameters): number {
 }
 
 function readCacheSeconds(value: unknown, fail: Fail): number {
-	const seconds = value === '' || value === null || value === undefined ? 0 : Number(value);
+	const seconds = numberOr(value, 0);
 	if (!Number.isFinite(seconds) || seconds < 0 || seconds > CACHE_LIMITS.seconds) {
 		fail(`The option Cache GET Responses (Seconds) must be a number from 0 to ${CACHE_LIMITS.seconds}`, `Field: Options › Cache GET Responses (Seconds). It is ${String(value)}.`);
 	}
@@ -143,12 +143,12 @@ function readCacheSeconds(value: unknown, fail: Fail): number {
 function readToolOptions(params: Parameters): Omit<ToolSettings, 'call'> {
 	const options = params.get('toolOptions', {}) as { maxCharacters?: unknown; keepFields?: unknown; dropFields?: unknown; maxCallSeconds?: unknown };
 	const rawCall = options.maxCallSeconds;
-	const maxCallSeconds = rawCall === undefined || rawCall === null || rawCall === '' ? DEFAULT_MAX_CALL_SECONDS : Number(rawCall);
+	const maxCallSeconds = numberOr(rawCall, DEFAULT_MAX_CALL_SECONDS);
 	if (!Number.isFinite(maxCallSeconds) || maxCallSeconds < 0 || maxCallSeconds > 3600) {
 		params.fail(`The option Max Call Time must be a number of seconds from 0 to 3600`, `Field: Answer for the Model › Max Call Time (Seconds). It is ${String(rawCall)}.`);
 	}
 	const raw = options.maxCharacters;
-	const maxCharacters = raw === undefined || raw === null || raw === '' ? DEFAULT_MAX_CHARACTERS : Number(raw);
+	const maxCharacters = numberOr(raw, DEFAULT_MAX_CHARACTERS);
 	if (!Number.isInteger(maxCharacters) || maxCharacters < 0) {
 		params.fail(`The option Max Characters must be a whole number of at least 0`, `Field: Answer for the Model › Max Characters. It is ${String(raw)}.`);
 	}

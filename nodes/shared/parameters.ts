@@ -168,12 +168,16 @@ export function readPagination(options: PaginationOptionValues & IDataObject, fa
  * refused like a number out of range (as Limit and Max Characters refuse one), never rounded.
  */
 export function bounded(value: unknown, spec: WholeNumberSpec, fail: Fail): number {
-	if (value === undefined || value === null || value === '') return spec.default;
-	const n = Number(value);
+	const n = numberOr(value, spec.default);
 	const field = `Field: Options › ${spec.displayName}. It is ${String(value)}.`;
 	if (!Number.isFinite(n) || n < spec.min || n > spec.max) fail(`The option ${spec.displayName} must be a number from ${spec.min} to ${spec.max}`, field);
 	if (!Number.isInteger(n)) fail(`The option ${spec.displayName} must be a whole number from ${spec.min} to ${spec.max}`, field);
 	return n;
+}
+
+/** A number option as written: empty (unset, null, '') is `fallback`; anything else as Number() reads it (checked by the caller). */
+export function numberOr(value: unknown, fallback: number): number {
+	return value === undefined || value === null || value === '' ? fallback : Number(value);
 }
 
 /** What the user can change when a list goes wrong, in the words of the editor's fields. */

@@ -46,7 +46,6 @@ type GatePass =
 	| { kind: 'past-deadline'; delayMs: number; probing: boolean }
 	| { kind: 'cancelled' };
 
-
 /** The server's allowance as the gate keeps it. */
 interface KnownAllowance {
 	remaining: number;
