@@ -18,8 +18,11 @@ export type LimiterKind = 'fixed' | 'sliding' | 'token-bucket';
 export type HeaderStyle = 'none' | 'ietf' | 'x';
 
 export interface Cell {
-	/** queue: the real queue bench's shape (bench/queue.js): 2 workers, 2 executions of 30 each, 4/3/2 windows' work. */
-	block: 'workers' | 'limiters' | 'scenarios' | 'queue';
+	/**
+	 * queue: the real queue bench's shape (bench/queue.js): 2 workers, 2 executions of 30 each, 4/3/2 windows' work.
+	 * process: the one-process pacing bench's shape (bench/pacing.js): one worker, 120 GETs at 30 per 3 s.
+	 */
+	block: 'workers' | 'limiters' | 'scenarios' | 'queue' | 'process';
 	workers: number;
 	windowS: number;
 	concurrency: number;
@@ -74,9 +77,18 @@ export interface CellResult {
 	misses: string[];
 }
 
+/**
+ * The time per answer a cell simulates: the one-process bench's is n8n's own (its run without a
+ * limit took 1.50 s for 120 GETs at concurrency 1: 12.5 ms each), the others' LATENCY_MS.
+ */
+export function latencyOf(cell: Cell): number {
+	return cell.block === 'process' ? 12.5 : LATENCY_MS;
+}
+
 /** The limit per window for each window length of the grid. */
 export function limitFor(windowS: number, block: Cell['block'] = 'workers'): number {
 	if (block === 'queue') return QUEUE_LIMITS[windowS];
+	if (block === 'process') return 30;
 	return windowS === 1 ? 10 : windowS === 5 ? 50 : windowS === 20 ? 60 : 120;
 }
 
@@ -123,7 +135,7 @@ export async function runCell(cell: Cell, seed = 1): Promise<CellResult> {
 		limiter: cell.limiter,
 		headers: cell.headers,
 		workers,
-		latencyMs: LATENCY_MS,
+		latencyMs: latencyOf(cell),
 		seed,
 		runs,
 		gapMs: windowMs,
@@ -136,7 +148,7 @@ export async function runCell(cell: Cell, seed = 1): Promise<CellResult> {
 	const m = measure(log, cell.workers, windowMs, wallMs, sim.log);
 	const lastItems = items - Math.floor((leastMs / windowMs) * Math.max(1, limit - cell.otherPerWindow));
 	const lanes = cell.concurrency * cell.workers * (cell.block === 'queue' ? QUEUE_EXECUTIONS.length : 1);
-	const ownPaceMs = cell.limiter === 'token-bucket' ? 0 : Math.ceil(Math.max(0, lastItems) / lanes) * LATENCY_MS;
+	const ownPaceMs = cell.limiter === 'token-bucket' ? 0 : Math.ceil(Math.max(0, lastItems) / lanes) * latencyOf(cell);
 	const result: CellResult = {
 		cell,
 		limit,
@@ -268,6 +280,9 @@ export function fullGrid(): Cell[] {
 	for (const windowS of [5, 10, 20])
 		for (const concurrency of [1, 4])
 			for (const skewMs of [0, 150, 400]) for (const warm of [false, true]) cells.push({ ...base, block: 'queue', workers: 2, windowS, concurrency, skewMs, warm });
+	// The one-process pacing bench's shape (its Retry-After rows): one worker, a fresh gate, 120 GETs at 30 per 3 s.
+	for (const limiter of ['fixed', 'sliding', 'token-bucket'] as const)
+		for (const concurrency of [1, 4]) cells.push({ ...base, block: 'process', windowS: 3, limiter, concurrency });
 	return cells;
 }
 
@@ -288,6 +303,7 @@ export function describeCell(c: Cell): string {
 		c.limiter,
 		c.headers === 'none' ? 'no headers' : c.headers === 'ietf' ? 'IETF' : 'X-RateLimit',
 		c.block === 'queue' ? '2 × 2 executions of 30' : '',
+		c.block === 'process' ? 'one process, 120 GETs' : '',
 		c.load === 'unequal' ? 'unequal' : '',
 		c.warm ? 'warm' : '',
 		c.otherPerWindow ? `other ${c.otherPerWindow}/window` : '',
