@@ -20,8 +20,9 @@
  *    flight at once than the rate needs (twice rate × time per answer, at least one), so that
  *    another worker's 429 meets few of ours on their way.
  * 4. Probe: held back by the budget in a window, as long after its last answer as its own requests
- *    of the window took (at most a quarter window: the others' burst has gone too), and not within
- *    a quarter window of its next place, the budget stops holding until a 429 or a window has
+ *    of the window took (at most four times its time per answer: the others' requests sent with
+ *    ours have been answered too; a quarter window was too late in short runs, where room found
+ *    late in the last window is wall), and not within a quarter window of its next place, the budget stops holding until a 429 or a window has
  *    passed; what got through in the window, when more, is the budget. One probe in each paced
  *    window while fewer than four in a row found no room (room others leave shows in the window
  *    they leave it, the last of a short run included); then 2, 4 and 8 windows apart. A window in
@@ -49,6 +50,8 @@ const PROBES_IN_A_ROW = 4;
 const MAX_PROBE_WINDOWS = 8;
 /** While paced, in flight at once: this many times rate × time per answer, at least one. */
 const IN_FLIGHT_HEADROOM = 2;
+/** A probe waits at most this many times the time per answer after this worker's last answer. */
+const PROBE_AFTER_ANSWERS = 4;
 /** Weight of the newest answer in the running time per answer. */
 const LATENCY_WEIGHT = 0.2;
 
@@ -102,13 +105,14 @@ export class LimitEstimator {
 		if (this.probe.free !== undefined && now - this.probe.free >= window) this.probe = { ...this.probe, since: undefined, at: now, failed: 0, free: undefined };
 		this.probe.free = undefined;
 		// Held back by the budget until `slot`. A probe tests whether the budget is still all there
-		// is: as long after this worker's last answer as its requests of the window took (at most a
-		// quarter window: by then the others' have gone too), and not within a quarter of the next place.
+		// is: as long after this worker's last answer as its requests of the window took (at most four
+		// answers' time: by then the others' sent with ours are answered too), and not within a
+		// quarter window of the next place.
 		const leave = counted - estimate.perWindow + 1;
 		const slot = leave > this.answers.length ? Infinity : this.answers[leave - 1] + window;
 		if (this.answers.length === 0 || this.probe.off) return slot;
 		const last = this.answers[this.answers.length - 1];
-		const probeAt = Math.max(this.probe.at, last + Math.min(window / 4, last - this.answers[0]));
+		const probeAt = Math.max(this.probe.at, last + Math.min(PROBE_AFTER_ANSWERS * (this.latencyMs ?? 0), last - this.answers[0]));
 		if (probeAt > slot - window / 4) return slot;
 		if (now < probeAt) return probeAt;
 		this.probe = { ...this.probe, since: now };
