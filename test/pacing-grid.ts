@@ -70,6 +70,16 @@ export interface CellResult {
 	 */
 	otherPerHold: number;
 	otherPerHoldFirst: number;
+	/**
+	 * Of `otherPerHold`, the most that the other worker sent before a moment its own 429 in the hold
+	 * had named (0 where no worker sends early). The others came after the window had reopened — in
+	 * the second by which Retry-After (whole seconds, rounded up) outlasts it — and got through; or
+	 * were on their way before the other worker's own 429 told it (its lanes bound them:
+	 * `otherInFlight`, the most of those); or went once its own Retry-After had passed and met a
+	 * window the other workers had spent again.
+	 */
+	otherPerHoldLimited: number;
+	otherInFlight: number;
 	/** 429s of a worker for requests sent after an answer with rate-limit headers reached it. */
 	r429AfterHeaders: number;
 	failed: number;
@@ -199,20 +209,34 @@ function measure(log: SimRequest[], workers: number, windowMs: number, wallMs: n
 	for (const w of byWorker.keys()) firstToldAt.set(w, Math.min(Infinity, ...all.filter((r) => r.worker === w && r.status === 429).map((r) => r.answeredAt)));
 	let otherPerHold = 0;
 	let otherPerHoldFirst = 0;
+	let otherPerHoldLimited = 0;
+	let otherInFlight = 0;
+	const add = (counts: Map<string, number>, worker: string) => counts.set(worker, (counts.get(worker) ?? 0) + 1);
+	const limitedOf = new Map<string, SimRequest[]>();
+	for (const r of log) if (r.status === 429) limitedOf.set(r.worker, [...(limitedOf.get(r.worker) ?? []), r]);
 	for (const q of log) {
 		if (q.status !== 429 || q.moment === undefined) continue;
 		const counts = new Map<string, number>();
 		const first = new Map<string, number>();
+		const limited = new Map<string, number>();
+		const inFlight = new Map<string, number>();
 		for (const r of log) {
 			if (r.worker === q.worker || r.time <= q.time || r.time >= q.moment) continue;
 			const told = r.sentAt >= (firstToldAt.get(r.worker) ?? Infinity);
-			(told ? counts : first).set(r.worker, ((told ? counts : first).get(r.worker) ?? 0) + 1);
+			add(told ? counts : first, r.worker);
+			if (!told || r.status !== 429) continue;
+			// Its own 429s in this hold: the first to reach that worker, and the moments they named.
+			const own = (limitedOf.get(r.worker) ?? []).filter((o) => o.time > q.time && o.time < q.moment! && o.answeredAt <= r.sentAt);
+			if (own.length === 0) add(inFlight, r.worker);
+			else if (own.some((o) => r.time < (o.moment ?? 0))) add(limited, r.worker);
 		}
 		for (const n of counts.values()) otherPerHold = Math.max(otherPerHold, n);
 		for (const n of first.values()) otherPerHoldFirst = Math.max(otherPerHoldFirst, n);
+		for (const n of limited.values()) otherPerHoldLimited = Math.max(otherPerHoldLimited, n);
+		for (const n of inFlight.values()) otherInFlight = Math.max(otherInFlight, n);
 	}
 	return {
-		otherPerHoldFirst, r429PerWorker: r429 / workers, roundsPerWorker: rounds / workers, r429Per3Windows: per3 / workers, ownEarly, otherPerHold, r429AfterHeaders };
+		otherPerHoldFirst, r429PerWorker: r429 / workers, roundsPerWorker: rounds / workers, r429Per3Windows: per3 / workers, ownEarly, otherPerHold, otherPerHoldLimited, otherInFlight, r429AfterHeaders };
 }
 
 /** The goals of docs/pacing.md a cell misses. */
@@ -224,13 +248,27 @@ export function missedGoals(r: CellResult): string[] {
 		const bound = c.workers === 1 ? 1.1 : 1.2;
 		if (r.ratio > bound) misses.push(`wall > ${bound} × least${paced(r, bound)}`);
 		if (r.ownEarly > 0) misses.push('own early');
-		if (r.otherPerHold > 1) misses.push('> 1 other per hold');
+		if (r.otherPerHold > 1) misses.push(`> 1 other per hold${otherBound(r)}`);
 		if (r.r429Per3Windows > 1) misses.push(`> 1 × 429 round per 3 windows (${r.roundsPerWorker.toFixed(1)} per run: the first + probes)`);
 	} else {
 		if (r.r429AfterHeaders > 0) misses.push('429 after headers');
 		if (r.ratio > 1.1) misses.push(`wall > 1.1 × least${paced(r, 1.1)}`);
 	}
 	return misses;
+}
+
+/**
+ * Names what bounds another worker's requests in a hold when each of them either got through (it
+ * came after the window reopened: Retry-After's whole seconds outlast it by up to a second) or was
+ * on its way before that worker's own 429 told it (at most its concurrency); '' when some other
+ * request was neither.
+ */
+function otherBound(r: CellResult): string {
+	const lanes = r.cell.concurrency * (r.cell.block === 'queue' ? QUEUE_EXECUTIONS.length : 1);
+	if (r.otherPerHoldLimited > 0 || r.otherInFlight > lanes) return '';
+	return r.otherInFlight > 1
+		? ` (bound: on their way before its own 429 came, ≤ its ${lanes} lanes; the rest after the window reopened, in the second Retry-After rounds up, or after its own Retry-After)`
+		: " (bound: they came after the window reopened, in the second Retry-After rounds up, or after their own Retry-After)";
 }
 
 /**
