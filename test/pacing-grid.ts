@@ -21,8 +21,9 @@ export interface Cell {
 	/**
 	 * queue: the real queue bench's shape (bench/queue.js): 2 workers, 2 executions of 30 each, 4/3/2 windows' work.
 	 * process: the one-process pacing bench's shape (bench/pacing.js): one worker, 120 GETs at 30 per 3 s.
+	 * long: workers that run on — 20 windows' work, where the probes space out.
 	 */
-	block: 'workers' | 'limiters' | 'scenarios' | 'queue' | 'process';
+	block: 'workers' | 'limiters' | 'scenarios' | 'queue' | 'process' | 'long';
 	workers: number;
 	windowS: number;
 	concurrency: number;
@@ -102,6 +103,9 @@ export function limitFor(windowS: number, block: Cell['block'] = 'workers'): num
 	return windowS === 1 ? 10 : windowS === 5 ? 50 : windowS === 20 ? 60 : 120;
 }
 
+/** The long block's work, in windows. */
+const LONG_WINDOWS = 20;
+
 /** The real queue bench's windows (bench/queue.js): 120 requests are 4, 3 and 2 windows' worth. */
 const QUEUE_LIMITS: Record<number, number> = { 5: 30, 10: 40, 20: 60 };
 /** …its executions: 4 of 30 GETs, 2 per worker, each at the cell's concurrency. */
@@ -121,7 +125,7 @@ export function fixedWindowLeast(items: number, limit: number, windowMs: number,
 
 export function itemsPerWorker(cell: Cell, limit: number): number[] {
 	if (cell.block === 'queue') return Array.from({ length: cell.workers }, () => QUEUE_EXECUTIONS.reduce((a, b) => a + b, 0));
-	const total = Math.max(4 * limit, 4 * cell.workers);
+	const total = Math.max((cell.block === 'long' ? LONG_WINDOWS : 4) * limit, 4 * cell.workers);
 	const even = Math.ceil(total / cell.workers);
 	if (cell.load === 'even' || cell.workers === 1) return Array.from({ length: cell.workers }, () => even);
 	const half = Math.ceil(even / 2);
@@ -318,6 +322,8 @@ export function fullGrid(): Cell[] {
 	for (const windowS of [5, 10, 20])
 		for (const concurrency of [1, 4])
 			for (const skewMs of [0, 150, 400]) for (const warm of [false, true]) cells.push({ ...base, block: 'queue', workers: 2, windowS, concurrency, skewMs, warm });
+	// Workers that run on: 20 windows' work, where the probes space out (and their cost with them).
+	for (const workers of [1, 2, 4]) for (const concurrency of [1, 4]) cells.push({ ...base, block: 'long', workers, concurrency, skewMs: workers > 1 ? 150 : 0 });
 	// The one-process pacing bench's shape (its Retry-After rows): one worker, a fresh gate, 120 GETs at 30 per 3 s.
 	for (const limiter of ['fixed', 'sliding', 'token-bucket'] as const)
 		for (const concurrency of [1, 4]) cells.push({ ...base, block: 'process', windowS: 3, limiter, concurrency });
@@ -342,6 +348,7 @@ export function describeCell(c: Cell): string {
 		c.headers === 'none' ? 'no headers' : c.headers === 'ietf' ? 'IETF' : 'X-RateLimit',
 		c.block === 'queue' ? '2 × 2 executions of 30' : '',
 		c.block === 'process' ? 'one process, 120 GETs' : '',
+		c.block === 'long' ? `${LONG_WINDOWS} windows' work` : '',
 		c.load === 'unequal' ? 'unequal' : '',
 		c.warm ? 'warm' : '',
 		c.otherPerWindow ? `other ${c.otherPerWindow}/window` : '',
