@@ -6,7 +6,7 @@
  * with what bounds them (docs/pacing.md, "The grid").
  */
 import type { CellResult } from '../pacing-grid';
-import { describeCell, runCell, smallGrid } from '../pacing-grid';
+import { describeCell, fullGrid, runCell, smallGrid } from '../pacing-grid';
 
 /** Misses the grid names, per cell (by its place in smallGrid()), with what bounds them. */
 const NAMED: Record<number, RegExp[]> = {
@@ -34,6 +34,22 @@ describe('the small pacing grid (virtual time, the real request path, the sandbo
 			expect(r.ratio).toBeLessThan(2);
 			const unnamed = r.misses.filter((miss) => !(NAMED[i] ?? []).some((named) => named.test(miss)));
 			expect(unnamed).toEqual([]);
+		},
+	);
+});
+
+describe("alone, probing costs 429s but no wall (the one-process bench's shape)", () => {
+	const cells = fullGrid().filter((c) => c.block === 'process' && c.limiter !== 'token-bucket');
+	it.each(cells.map((cell) => [describeCell(cell), cell.concurrency, cell] as const))(
+		'%s, concurrency %d: a probe in each paced window, each a 429, and only the learning round\'s hold carries Retry-After\'s rounding',
+		async (_label, _c, cell) => {
+			const r = await runCell(cell);
+			// The learning round and a failed probe in each of the 3 paced windows but the last
+			// (4 windows' work: the last window's probe would come after its work is done).
+			expect(r.roundsPerWorker).toBe(3);
+			// Each failed probe went where its 429's whole seconds end before the budget's next place:
+			// the wall is the least, the worker's own pace and one rounding second, no more.
+			expect(r.wallMs).toBeLessThanOrEqual(r.leastMs + r.ownPaceMs + 1000);
 		},
 	);
 });

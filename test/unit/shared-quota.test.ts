@@ -188,16 +188,20 @@ describe('the estimator and other clients', () => {
 		// The other worker has gone. Paced windows: 12 each; no probe in the first two after the reopening.
 		at = paced(estimator, 5000, 12, 2, 5000) + 20;
 		expect(estimator.probing).toBe(false);
-		// The next window: its 12, then held; four answers' time later (10 ms each), the probe — not a
-		// quarter window (its 12 took 120 ms: the rule before waited that long again).
+		// The next window: its 12, then held. No probe has found room yet (no sign of another client):
+		// the probe goes at least four answers' time (10 ms each) after its last answer, at the first
+		// moment a whole number of seconds (less 20 ms) before the budget's next place — the first
+		// answer of the window, a padded window on — so that a 429 there would cost no wall.
+		const nextPlace = at + 10 + paddedWindow(5000);
 		for (let i = 0; i < 12; i++, at += 10) {
 			expect(estimator.nextStart(at, 0)).toBe(at);
 			estimator.started(at);
 			estimator.answered(at, at + 10, true);
 		}
 		const probeAt = estimator.nextStart(at, 0);
-		expect(probeAt).toBeGreaterThan(at);
-		expect(probeAt).toBeLessThanOrEqual(at + 4 * 10);
+		expect(probeAt).toBeGreaterThanOrEqual(at + 4 * 10);
+		expect(probeAt).toBeLessThan(at + 4 * 10 + 1000);
+		expect((nextPlace - 20 - probeAt) % 1000).toBe(0);
 		// At the probe's moment requests go past the budget until a 429: 38 more got through.
 		at = probeAt;
 		for (let i = 0; i < 38; i++, at += 10) {
@@ -209,6 +213,17 @@ describe('the estimator and other clients', () => {
 		estimator.rateLimited(at, at + 10, at + 3000);
 		expect(estimator.estimate!.perWindow).toBe(50);
 		expect(notes.join(' ')).toMatch(/probing past the budget of 12 per 5 s.*probe: 50 through in the window, budget 50 per 5 s/);
+		// A probe found room: another client was there. Now a probe goes four answers' time after
+		// the last answer (room is likelier, and late room in a short run's last window is wall).
+		at += 10 + paddedWindow(5000);
+		for (let i = 0; i < 50; i++, at += 10) {
+			expect(estimator.nextStart(at, 0)).toBe(at);
+			estimator.started(at);
+			estimator.answered(at, at + 10, true);
+		}
+		const next = estimator.nextStart(at, 0);
+		expect(next).toBeGreaterThan(at);
+		expect(next).toBeLessThanOrEqual(at + 4 * 10);
 	});
 
 	it.each([

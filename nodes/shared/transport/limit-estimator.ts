@@ -57,6 +57,8 @@ const IN_FLIGHT_HEADROOM = 2;
 const PROBE_AFTER_ANSWERS = 4;
 /** Weight of the newest answer in the running time per answer. */
 const LATENCY_WEIGHT = 0.2;
+/** An aligned probe's hold ends this long before the budget's next place. */
+const ALIGN_MARGIN_MS = 20;
 
 export class LimitEstimator {
 	// All of its state:
@@ -72,8 +74,13 @@ export class LimitEstimator {
 	private learnedFrom = { from: Infinity, until: -Infinity };
 	/** A 429 without Retry-After: learned when the next request gets through. */
 	private pending: { through: number; from: number; firstLimitedAt: number; limitedAt: number } | undefined;
-	/** Probing: since when (undefined: not probing), the earliest next probe, the probes in a row that found no room, since when the budget has held nothing back, off (the last 429 named no Retry-After). */
-	private probe: { since: number | undefined; at: number; failed: number; free?: number; off?: boolean } = { since: undefined, at: Infinity, failed: 0 };
+	/**
+	 * Probing: since when (undefined: not probing), the earliest next probe, the probes in a row that
+	 * found no room, since when the budget has held nothing back, off (the last 429 named no
+	 * Retry-After), others (a sign of another client since the budget was learned: a probe found
+	 * room, or a 429 came that was not this worker's probe).
+	 */
+	private probe: { since: number | undefined; at: number; failed: number; free?: number; off?: boolean; others?: boolean } = { since: undefined, at: Infinity, failed: 0 };
 	/** Running time per answer (ms). */
 	private latencyMs: number | undefined;
 	/** Tells what was learned or changed, and when (the gate keeps these notes for the run's record). */
@@ -115,7 +122,11 @@ export class LimitEstimator {
 		const slot = leave > this.answers.length ? Infinity : this.answers[leave - 1] + window;
 		if (this.answers.length === 0 || this.probe.off) return slot;
 		const last = this.answers[this.answers.length - 1];
-		const probeAt = Math.max(this.probe.at, last + Math.min(PROBE_AFTER_ANSWERS * (this.latencyMs ?? 0), last - this.answers[0]));
+		const early = Math.max(this.probe.at, last + Math.min(PROBE_AFTER_ANSWERS * (this.latencyMs ?? 0), last - this.answers[0]));
+		// No sign of another client: no probe has found room yet, so it goes when its 429's hold
+		// (whole seconds) would end just before the next place — a probe that finds none then costs
+		// no wall. (At 1-s windows none fits; once others show, room is likelier and it goes early.)
+		const probeAt = this.probe.others || estimate.windowMs < 2000 || !Number.isFinite(slot) ? early : early + modulo(slot - ALIGN_MARGIN_MS - early, 1000);
 		if (probeAt > slot - window / 4) return slot;
 		if (now < probeAt) return probeAt;
 		this.probe = { ...this.probe, since: now };
@@ -196,6 +207,7 @@ export class LimitEstimator {
 		const got = estimate && this.answers.filter((at) => at > now - paddedWindow(estimate.windowMs)).length;
 		// One 429 is not a verdict: with fewer than two through (a quiet worker: someone else spent
 		// the window), or late in a long stretch, there is no budget to learn.
+		if (estimate) this.probe.others = true;
 		if (estimate ? !got || got < 2 || got >= estimate.perWindow : through < 2 || spanMs > 2 * waitMs + 1000) return;
 		const next = estimate ? { perWindow: got!, windowMs: estimate.windowMs } : { perWindow: through, windowMs: wholeSecondsWithin(aboveMs, spanMs) };
 		if (next.windowMs <= 0) return;
@@ -218,6 +230,7 @@ export class LimitEstimator {
 		this.forget(now, paddedWindow(estimate.windowMs));
 		const through = this.answers.filter((at) => at >= windowFrom).length;
 		estimate.perWindow = Math.max(before, through);
+		if (through > before) this.probe.others = true;
 		const failed = from !== now && estimate.perWindow <= 1.25 * before ? this.probe.failed + 1 : 0;
 		// The next probe in the next window (from `from`), while fewer than four in a row found no room.
 		const windows = failed < PROBES_IN_A_ROW ? 0 : Math.min(MAX_PROBE_WINDOWS, 2 ** (failed - PROBES_IN_A_ROW + 1)) - 1;
@@ -259,4 +272,8 @@ function describe(estimate: LimitEstimate): string {
 /** The window paced to, a little longer than the one learned: clocks and timers are not exact. */
 export function paddedWindow(windowMs: number): number {
 	return Math.ceil(windowMs * 1.02) + 20;
+}
+
+function modulo(value: number, by: number): number {
+	return ((value % by) + by) % by;
 }
