@@ -24,15 +24,18 @@
  * 4. Probe: held back by the budget in a window, as long after its last answer as its own requests
  *    of the window took (at most four times its time per answer: the others' requests sent with
  *    ours have been answered too; a quarter window was too late in short runs, where room found
- *    late in the last window is wall), and not within a quarter window of its next place, the budget stops holding until a 429 or a window has
- *    passed; what got through in the window, when more, is the budget. One probe in each paced
- *    window while fewer than four in a row found no room (room others leave shows in the window
- *    they leave it, the last of a short run included); then 2, 4 and 8 windows apart. A window in
- *    which the budget held nothing back (the work ran out; a 429's hold is not that) starts the
- *    series afresh. Nothing goes
- *    before a Retry-After this worker received (the gate holds every request until then), and none
- *    while the server names no Retry-After. What probing costs: one 429 per probe that finds no
- *    room, and that probe's hold ends up to a second after the window (whole seconds).
+ *    late in the last window is wall), and not within a quarter window of its next place, the
+ *    budget stops holding until a 429 or a window has passed; what got through in the window, when
+ *    more, is the budget. Until a sign of another client (a probe found room, or a 429 came that was
+ *    not its probe), the probe waits up to a second more, for the moment whose 429 would be held
+ *    (whole seconds) until just before the next place: alone, a probe that finds no room costs no
+ *    wall. One probe in each paced window while fewer than four in a row found no room (room others
+ *    leave shows in the window they leave it, the last of a short run included); then 2, 4 and 8
+ *    windows apart. A window in which the budget held nothing back (the work ran out; a 429's hold
+ *    is not that) starts the series afresh. Nothing goes before a Retry-After this worker received
+ *    (the gate holds every request until then), and none while the server names no Retry-After.
+ *    What probing costs: one 429 per probe that finds no room; once others have shown, its hold
+ *    ends up to a second after the window (whole seconds).
  *
  * State: the budget (`estimate`), the answers a window back, the stretch, the round already
  * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
