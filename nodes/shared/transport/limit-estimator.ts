@@ -110,8 +110,7 @@ export class LimitEstimator {
 		if (this.probe.since !== undefined) return inFlight > 0 && !((this.answers[this.answers.length - 1] ?? -Infinity) >= this.probe.since) ? Infinity : now;
 		const counted = inFlight + this.answers.length;
 		if (counted < estimate.perWindow) {
-			// Nothing started for a window (the work had run out): that window held nothing back.
-			this.probe.free ??= now - this.stretch.lastStart >= window ? now - window : now;
+			this.probe.free ??= now;
 			return now;
 		}
 		// Held back again after a window in which the budget held nothing back (the work ran out):
