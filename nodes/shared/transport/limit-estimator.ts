@@ -13,10 +13,8 @@
  *    its share. One 429 is not a verdict: a 429 with fewer than two of the stretch through (a quiet
  *    worker met a window someone else spent), or late in a long slow stretch, teaches nothing. A
  *    later 429 keeps the window and lowers the budget to what got through in the window before it,
- *    when less (the probes' series goes on: another worker's probe took the place, and starting the
- *    series afresh at each such 429 kept two workers probing every window); after the whole budget
- *    got through it teaches nothing (another worker spent more: lowering at each such 429 made
- *    budgets sink from run to run).
+ *    when less; after the whole budget got through it teaches nothing (another worker spent more:
+ *    lowering at each such 429 made budgets sink from run to run).
  * 3. Paced: at most the budget's requests count in any window (a request counts from its start
  *    until a window after its answer: it reached the server somewhere in between), and no more in
  *    flight at once than the rate needs (twice rate × time per answer, at least one), so that
@@ -31,11 +29,13 @@
  *    (whole seconds) until just before the next place: alone, a probe that finds no room costs no
  *    wall. One probe in each paced window while fewer than four in a row found no room (room others
  *    leave shows in the window they leave it, the last of a short run included); then 2, 4 and 8
- *    windows apart. A window in which the budget held nothing back (the work ran out; a 429's hold
- *    is not that) starts the series afresh. Nothing goes before a Retry-After this worker received
- *    (the gate holds every request until then), and none while the server names no Retry-After.
- *    What probing costs: one 429 per probe that finds no room; once others have shown, its hold
- *    ends up to a second after the window (whole seconds).
+ *    windows apart. A window in which the budget held nothing back (the work ran out) starts the
+ *    series afresh; so does a later 429 that lowers the budget (keeping the series there left a
+ *    worker whose places another worker's probes took probing 3 and 7 windows apart in the real
+ *    queue bench: 1.77 × the least). Nothing goes before a Retry-After this worker received (the
+ *    gate holds every request until then), and none while the server names no Retry-After. What
+ *    probing costs: one 429 per probe that finds no room; once others have shown, its hold ends
+ *    up to a second after the window (whole seconds).
  *
  * State: the budget (`estimate`), the answers a window back, the stretch, the round already
  * counted, the stretch the budget was learned from, a pending 429 without Retry-After, the probe,
@@ -181,8 +181,6 @@ export class LimitEstimator {
 		// Probes only while the server names Retry-After: without it a probe that finds no room costs a
 		// backoff series, not one known hold.
 		this.probe.off = reopensAt === undefined;
-		// A window held by a 429 is not one in which the budget held nothing back (the work ran out).
-		this.probe.free = undefined;
 		if (reopensAt === undefined) {
 			this.pending = { through, from: start, firstLimitedAt: this.pending?.firstLimitedAt ?? startedAt, limitedAt: startedAt };
 			return true;
@@ -216,7 +214,7 @@ export class LimitEstimator {
 		if (next.windowMs <= 0) return;
 		this.estimate = next;
 		this.learnedFrom = { from: reopensAt - spanMs, until: this.roundStart };
-		this.probe = estimate ? { ...this.probe, since: undefined, at: Math.max(this.probe.at, reopensAt) } : { ...this.probe, since: undefined, at: reopensAt, failed: 0 };
+		this.probe = { ...this.probe, since: undefined, at: reopensAt, failed: 0 };
 		this.onNote(now, `budget ${describe(next)} from a 429${estimate ? ` (was ${describe(estimate)})` : ''}`);
 	}
 
