@@ -143,13 +143,17 @@ describe('the gate and other clients', () => {
 		};
 		gate.answered(await pass(), { ...ok, allowance: allowance(40, 6000) }, (now += 50));
 		// One request of ours between two readings, but the count fell by 3: two were others'.
-		for (let i = 0; i < 5; i++) gate.answered(await pass(), { ...ok, allowance: allowance(40 - 3 * (i + 1), 6000) }, (now += 50));
+		for (let i = 0; i < 12; i++) gate.answered(await pass(), { ...ok, allowance: allowance(40 - 3 * (i + 1), 6000) }, (now += 50));
 		expect(gate.marginNow()).toBeGreaterThan(0);
-		// Within the places kept for them: one request at a time.
+		// Within the places kept for them: one request at a time, while as many are left as there are
+		// clients (the counts show three: each may send its one at once).
 		gate.answered(await pass(), { ...ok, allowance: allowance(3, 6000) }, (now += 50));
 		expect(gate.marginNow()).toBeGreaterThanOrEqual(3);
-		expect((await gate.pass(10_000)).kind).toBe('turn');
-		expect(gate.holdOf(now).delayMs).toBe(Infinity);
+		const one = await pass();
+		expect(gate.holdOf(now).delayMs).toBeGreaterThan(0);
+		// Two left, three clients: the last places may be theirs; held until the reset.
+		gate.answered(one, { ...ok, allowance: allowance(2, 6000) }, (now += 50));
+		expect(gate.holdOf(now)).toEqual({ delayMs: 6000 - now, reason: 'allowance' });
 	});
 });
 

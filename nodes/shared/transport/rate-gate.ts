@@ -133,6 +133,11 @@ export class RateGate {
 		return Math.max(0, Math.ceil(Math.max(inFlight, share) - 0.2));
 	}
 
+	/** Clients spending the limit as the counts show: this one and the others (their pace against ours), at least 2. */
+	private clients(): number {
+		return this.ownPerMs > 0 ? Math.max(2, Math.ceil((this.othersPerMs + this.ownPerMs) / this.ownPerMs - 0.2)) : 2;
+	}
+
 	/** Since the window's first reading, `ms` ago, other clients sent `count` requests and we `own`. */
 	private otherClients(now: number, count: number, own: number, ms: number): void {
 		const before = this.marginNow();
@@ -207,9 +212,9 @@ export class RateGate {
 	private allowanceDelay(now: number): number {
 		const allowance = this.allowance;
 		if (!allowance || allowance.remaining - allowance.uncounted - (allowance.scout ? 0 : this.marginNow(allowance.remaining)) > 0) return 0;
-		// Within the places kept for others: one request at a time, while two or more are left (the
-		// last place may be theirs), each answer a fresh reading.
-		if (!allowance.scout && now < allowance.resetAt && allowance.remaining - allowance.uncounted >= 2) return this.inFlight === 0 ? 0 : Infinity;
+		// Within the places kept for others: one request at a time, while at least as many are left
+		// as there are clients (each may send its one at once), each answer a fresh reading.
+		if (!allowance.scout && now < allowance.resetAt && allowance.remaining - allowance.uncounted >= this.clients()) return this.inFlight === 0 ? 0 : Infinity;
 		if (now < allowance.resetAt) return allowance.resetAt - now;
 		// Reset, but what the new window allows is unknown: one request finds out, the others wait
 		// for its answer (a sliding window or a token bucket may have freed a single place).
