@@ -129,14 +129,14 @@ describe('the gate and other clients', () => {
 		gate.answered(first.ticket, { ...ok, allowance: allowance(3, 5000) }, (now += 50));
 		const second = await gate.pass(10_000);
 		if (second.kind !== 'turn') throw new Error('no turn');
-		expect(second.ticket.leftAtStart).toBe(3);
+		expect(second.ticket.readAtStart?.remaining).toBe(3);
 		// A 429 whose answer states no allowance: only the places it was left tell what the others took.
 		gate.answered(second.ticket, { rateLimited: true, succeeded: false }, (now += 50));
 		gate.rateLimited(second.ticket, now, 4000, () => 1000);
 		expect(gate.estimator.estimate).toBeUndefined();
 		// Three of theirs in one of our round trips: as many places kept, and half as many again.
 		expect(gate.marginNow(now + 50)).toBeGreaterThanOrEqual(3);
-		expect(gate.notesSince(0).map((n) => n.text).join(' ')).toMatch(/429 while the headers left 3 places.*limit not lowered/);
+		expect(gate.notesSince(0).map((n) => n.text).join(' ')).toMatch(/other clients sent 3 in the 50 ms a request of ours took to arrive: keeping \d+ places for them \(limit not lowered\)/);
 	});
 
 	it('the server counting more than this process sent keeps places for the others: their pace × the reading\'s age, half as many again; within them one request at a time', async () => {

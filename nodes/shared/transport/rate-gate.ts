@@ -32,9 +32,7 @@ export interface GateTicket {
 	/** Which start this was (1, 2, …), to tell newer readings of the allowance from older ones. */
 	seq: number;
 	startedAt: number;
-	/** Places the server's last reading left for this process when it started (undefined: no reading). */
-	leftAtStart?: number;
-	/** What that reading said was left, and when the server counted it (about). */
+	/** What the server's last reading said was left when it started, and when it was counted (undefined: no reading). */
 	readAtStart?: { remaining: number; at: number };
 	/** Its answer stated the allowance (set when answered). */
 	answerRead?: boolean;
@@ -173,11 +171,6 @@ export class RateGate {
 		this.others = { now: { count: 0, ms: 0, fastest: 0 }, before: this.others.now };
 	}
 
-	/** A 429 although the reading left `places`: other clients took them (in about a round trip). */
-	private placesTaken(now: number, places: number): void {
-		this.fasterOthers(now, places / Math.max(1, 2 * this.halfTrip), `429 while the headers left ${places} place${places === 1 ? '' : 's'}: other clients spend the same limit`);
-	}
-
 	/** Nobody sends before `until` (epoch ms). Never moves an existing moment earlier. */
 	hold(until: number): void {
 		if (until > this.notBefore) this.notBefore = until;
@@ -215,13 +208,6 @@ export class RateGate {
 		return { delayMs: this.estimator.nextStart(now, this.inFlight) - now, reason: 'learned-limit' };
 	}
 
-	/** Places the server's last reading leaves this process (undefined: no reading, or a scout). */
-	private leftFor(now: number): number | undefined {
-		const allowance = this.allowance;
-		if (!allowance || allowance.scout || now >= allowance.resetAt) return undefined;
-		return allowance.remaining - allowance.uncounted - this.marginNow();
-	}
-
 	private allowanceDelay(now: number): number {
 		const allowance = this.allowance;
 		if (!allowance || allowance.remaining - allowance.uncounted - (allowance.scout ? 0 : this.marginNow()) > 0) return 0;
@@ -250,13 +236,12 @@ export class RateGate {
 
 	/** Records a start (right after `enter` let it go, with no await between). */
 	private start(turn: GateTurn, now: number): GateTicket {
-		const leftAtStart = this.leftFor(now);
-		const readAtStart = this.allowance && !this.allowance.scout ? { remaining: this.allowance.remaining, at: this.allowance.countedAt } : undefined;
+		const known = this.allowance && !this.allowance.scout && now < this.allowance.resetAt ? this.allowance : undefined;
 		this.starts += 1;
 		this.inFlight += 1;
 		if (this.allowance) this.allowance.uncounted += 1;
 		this.estimator.started(now);
-		return { turn, seq: this.starts, startedAt: now, ...(leftAtStart !== undefined ? { leftAtStart, readAtStart } : {}) };
+		return { turn, seq: this.starts, startedAt: now, ...(known ? { readAtStart: { remaining: known.remaining, at: known.countedAt } } : {}) };
 	}
 
 	/**
@@ -282,8 +267,10 @@ export class RateGate {
 		if (outcome.allowance) {
 			ticket.answerRead = true;
 			this.readAllowance(ticket, outcome.allowance, !outcome.rateLimited, now);
-		}
-		else if (this.allowance && ticket.seq > this.allowance.seenAt && this.allowance.resetAt <= now) {
+		} else if (outcome.rateLimited && ticket.readAtStart) {
+			// A 429 that stated nothing, although the reading it went on left places: as if none were left.
+			this.otherClients(ticket, 0, false, now);
+		} else if (this.allowance && ticket.seq > this.allowance.seenAt && this.allowance.resetAt <= now) {
 			// The request sent to find out what a new window allows came back without saying.
 			this.allowance = undefined;
 		}
@@ -321,12 +308,9 @@ export class RateGate {
 	 * Returns the moment the gate opens.
 	 */
 	rateLimited(ticket: GateTicket, now: number, retryAfterMs: number | undefined, wait: (level: number) => number): number {
-		// The headers said places were left: other clients took them. Keep as many for them; the
-		// learned estimate is not taught (the headers are the truth while they come).
-		const headersSpoke = ticket.leftAtStart !== undefined || ticket.answerRead === true;
-		if (ticket.leftAtStart !== undefined && ticket.leftAtStart > 0) {
-			this.placesTaken(now, ticket.leftAtStart);
-		}
+		// With headers the learned estimate is not taught (the headers are the truth while they come;
+		// the places other clients took are kept for them: otherClients).
+		const headersSpoke = ticket.readAtStart !== undefined || ticket.answerRead === true;
 		if (retryAfterMs === undefined) {
 			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined);
 			return this.backOff(now, wait);
