@@ -297,8 +297,10 @@ export class RateGate {
 			// An answer overtaken by a newer one. Its request was in flight when that one came, so it
 			// is among the uncounted; now it is counted either way: in the newer reading (served
 			// before it) or in its own, lower one (served after it). Less left: the server counted more.
+			// Served after, it is the freshest count, and its reset the current one (a sliding window's or a
+			// token bucket's reset with none left is when the next place frees).
 			known.uncounted = Math.max(0, known.uncounted - 1);
-			known.remaining = Math.min(known.remaining, reading.remaining);
+			if (reading.remaining < known.remaining) Object.assign(known, { remaining: reading.remaining, resetAt: Math.min(known.resetAt, reading.resetAt) });
 		}
 	}
 
