@@ -257,8 +257,16 @@ export function missedGoals(r: CellResult): string[] {
 		if (r.otherPerHold > 1) misses.push(`> 1 other per hold${otherBound(r)}`);
 		if (r.r429Per3Windows > 1) misses.push(`> 1 × 429 round per 3 windows (${r.roundsPerWorker.toFixed(1)} per run: the first + probes)`);
 	} else {
-		if (r.r429AfterHeaders > 0) misses.push('429 after headers');
-		if (r.ratio > 1.1) misses.push(`wall > 1.1 × least${paced(r, 1.1)}`);
+		const lanes = c.workers * c.concurrency;
+		// Bound: a reading is about a round trip old when the request sent on it arrives; with this many
+		// of the workers' requests on their way the others can take half a window or more in that time.
+		const crowd = lanes > r.limit / 2 ? ` (bound: ${lanes} requests of the workers on their way at once, ${r.limit} places a window)` : '';
+		if (r.r429AfterHeaders > 0) misses.push(`429 after headers${crowd}`);
+		// Bound: the last places of a window are kept for the other workers' requests that may be on
+		// their way; the items fill the windows exactly, so one place left costs a window more.
+		const more = Math.floor((r.wallMs - r.leastMs) / (c.windowS * 1000));
+		const kept = c.workers > 1 && more > 0 ? ` (bound: ${more === 1 ? 'a window' : `${more} windows`} more — places kept for the other workers left unused)` : '';
+		if (r.ratio > 1.1) misses.push(`wall > 1.1 × least${paced(r, 1.1) || kept || (crowd && r.r429AfterHeaders > 0 ? ' (bound: the holds of those 429s)' : '')}`);
 	}
 	return misses;
 }
@@ -284,7 +292,8 @@ function otherBound(r: CellResult): string {
  * boundary: the reset counts whole seconds too, and the wait for it ends up to a second late).
  */
 function paced(r: CellResult, bound: number): string {
-	const resets = r.cell.headers === 'none' || r.cell.limiter === 'token-bucket' ? 0 : Math.round(r.leastMs / (r.cell.windowS * 1000));
+	// A token bucket with headers: its last hold (a token comes every window ÷ limit, the reset says a second).
+	const resets = r.cell.headers === 'none' ? 0 : r.cell.limiter === 'token-bucket' ? 1 : Math.round(r.leastMs / (r.cell.windowS * 1000));
 	const rounding = (Math.ceil(r.roundsPerWorker) + resets) * 1000;
 	if (r.wallMs > bound * (r.leastMs + r.ownPaceMs + rounding)) return '';
 	const what = resets ? "Retry-After's and the reset's whole seconds" : "Retry-After's whole seconds";

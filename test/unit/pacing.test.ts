@@ -279,6 +279,42 @@ describe('the gate and the server allowance', () => {
 		expect(gate.holdOf(now)).toEqual({ delayMs: 4000, reason: 'allowance' });
 	});
 
+	it('the reset is the earliest of a window\'s readings: each counts whole seconds, rounded up, so each bounds it from above', async () => {
+		let now = 1000;
+		const gate = new RateGate(clockReading(() => now));
+		const first = await gate.pass(10_000);
+		if (first.kind !== 'turn') throw new Error('no turn');
+		// "5 left, reset in 5 s" at 1000: the window ends in (4 s, 5 s]; at 1400, "0 left, reset in 5 s": (4.4 s, 5.4 s].
+		gate.answered(first.ticket, { rateLimited: false, succeeded: true, allowance: allowance(5, 6000) }, now);
+		const second = await gate.pass(10_000);
+		if (second.kind !== 'turn') throw new Error('no turn');
+		now = 1400;
+		gate.answered(second.ticket, { rateLimited: false, succeeded: true, allowance: allowance(0, 6400) }, now);
+		expect(gate.holdOf(now)).toEqual({ delayMs: 4600, reason: 'allowance' });
+		// A reading of a later window (more than a second later) is a new window, not a bound.
+		now = 6000;
+		const scout = await gate.pass(10_000);
+		if (scout.kind !== 'turn') throw new Error('no turn');
+		gate.answered(scout.ticket, { rateLimited: false, succeeded: true, allowance: allowance(0, 11_000) }, now);
+		expect(gate.holdOf(now)).toEqual({ delayMs: 5000, reason: 'allowance' });
+	});
+
+	it('an overtaken answer that found fewer left brings its reset too (a sliding window: when the next place frees)', async () => {
+		let now = 1000;
+		const gate = new RateGate(clockReading(() => now));
+		const first = await gate.pass(10_000);
+		if (first.kind !== 'turn') throw new Error('no turn');
+		gate.answered(first.ticket, { rateLimited: false, succeeded: true, allowance: allowance(3, 4000) }, now);
+		const [a, b] = await Promise.all([gate.pass(10_000), gate.pass(10_000)]);
+		if (a.kind !== 'turn' || b.kind !== 'turn') throw new Error('no turn');
+		now = 1050;
+		// b is answered first: 1 left, the window whole again in 3 s (its newest request leaves then).
+		gate.answered(b.ticket, { rateLimited: false, succeeded: true, allowance: allowance(1, 4050) }, now);
+		// a, served after b: none left, and the oldest request leaves in 1 s — that is the reset now.
+		gate.answered(a.ticket, { rateLimited: false, succeeded: true, allowance: allowance(0, 2050) }, now);
+		expect(gate.holdOf(now)).toEqual({ delayMs: 1000, reason: 'allowance' });
+	});
+
 	it('Retry-After wins over an allowance read before', () => {
 		const now = 1000;
 		const gate = new RateGate(clockReading(() => now));

@@ -32,8 +32,8 @@ export interface GateTicket {
 	/** Which start this was (1, 2, …), to tell newer readings of the allowance from older ones. */
 	seq: number;
 	startedAt: number;
-	/** Places the server's last reading left for this process when it started (undefined: no reading). */
-	leftAtStart?: number;
+	/** What the server's last reading said was left when it started, and when it was counted (undefined: no reading). */
+	readAtStart?: { remaining: number; at: number };
 	/** Its answer stated the allowance (set when answered). */
 	answerRead?: boolean;
 }
@@ -54,14 +54,14 @@ interface KnownAllowance {
 	seenAt: number;
 	/** Requests started since that the reading may not count yet (in flight when it came, or started after). */
 	uncounted: number;
+	/** When the server counted it (about: half our request's round trip before its answer). */
+	countedAt: number;
 	/** Not a reading: after a reset, one request finds out what the new window allows. */
 	scout?: boolean;
 }
 
-/** Weight of the newest count in the running mean of other clients' requests between two answers. */
-const OTHERS_WEIGHT = 0.25;
-/** Weight of the newest answer in the running time per answer. */
-const LATENCY_WEIGHT = 0.2;
+/** Readings of our own answers kept, the newest (to tell our requests in the server's count from others'). */
+const MAX_READINGS = 100;
 /** Notes kept per gate (what it learned and when), the newest. */
 const MAX_NOTES = 200;
 
@@ -77,19 +77,15 @@ export class RateGate {
 	private inFlight = 0;
 	private allowance: KnownAllowance | undefined;
 	/**
-	 * Other clients' requests per ms (a running mean over the intervals between two of our
-	 * answers in one window), and our time per answer: their requests in flight at any moment are
-	 * about the product, and that many places are kept for them.
+	 * Other clients' requests the server counted between a reading of ours and the arrival of a
+	 * request we sent on it: in all, over how many ms, and the fastest pace (per ms) — in this
+	 * window and in the one before.
 	 */
-	private othersPerMs = 0;
-	/** Our own requests per ms over the same intervals: what share of what is left the others take. */
-	private ownPerMs = 0;
-	private latencyMs = 0;
-	/** The first reading of the current window, which later readings are compared with. */
-	private windowBase: { remaining: number; resetAt: number; seq: number; at: number; inFlight: number } | undefined;
-	/** Places taken despite a reading (429s): kept for them on top, fading as readings show them quiet. */
-	private taken = 0;
-	private notedMargin = 0;
+	private others = { now: { count: 0, ms: 0, fastest: 0 }, before: { count: 0, ms: 0, fastest: 0 } };
+	/** Half our last request's round trip: from its arrival at the server to its answer, about. */
+	private halfTrip = 0;
+	/** What our recent answers said was left, when the server counted it, and when the answer came. */
+	private readings: Array<{ remaining: number; at: number; answeredAt: number }> = [];
 	/** The longest reset seen in a reading: a window's length, about. */
 	private windowSeenMs = 0;
 	private notes: GateNote[] = [];
@@ -121,43 +117,58 @@ export class RateGate {
 	}
 
 	/**
-	 * Places kept for other clients now, out of `remaining`: about their requests in flight at any
-	 * moment, and never less than their share of what is left (by their pace and ours), so that
-	 * two workers reading the same "remaining" at a window's start do not both take it all.
+	 * Places kept for other clients: what they may send, at the fastest pace seen, between the
+	 * freshest reading and the arrival of a request sent now — half as many again (times per
+	 * answer vary, and a place too few is a 429).
 	 */
-	marginNow(remaining = 0): number {
-		// Half as many again: times per answer vary, and a place too few is a 429.
-		const inFlight = 1.5 * this.othersPerMs * this.latencyMs + this.taken;
-		const pace = this.othersPerMs + this.ownPerMs;
-		const share = pace > 0 ? (remaining * this.othersPerMs) / pace : 0;
-		return Math.max(0, Math.ceil(Math.max(inFlight, share) - 0.2));
+	marginNow(now = this.clock.now()): number {
+		const age = this.allowance ? now + this.halfTrip - this.allowance.countedAt : 0;
+		return placesFor(Math.max(this.others.now.fastest, this.others.before.fastest), age);
 	}
 
-	/** Since the window's first reading, `ms` ago, other clients sent `count` requests and we `own`. */
-	private otherClients(now: number, count: number, own: number, ms: number): void {
-		const before = this.marginNow();
-		this.othersPerMs = count / Math.max(1, ms);
-		this.ownPerMs = own / Math.max(1, ms);
-		this.taken *= 1 - OTHERS_WEIGHT;
-		const next = this.marginNow();
-		// Noted when it first shows, grows past what was noted, or is gone (not each step between).
-		if (next > this.notedMargin || (next === 0 && before > 0)) {
-			this.notedMargin = next;
-			this.note(
-				now,
-				next === 0
-					? 'other clients quiet: no places kept for them'
-					: `other clients sent ${count} in this window's first ${Math.round(ms)} ms: keeping ${next} place${next === 1 ? '' : 's'} of each window for them (limit not lowered)`,
-			);
-		}
+	/**
+	 * Within the places kept for others, one request at a time goes while this many are left: one
+	 * for it, and what the others send in one of our round trips at their usual pace.
+	 */
+	private lastPlaces(): number {
+		const pace = (w: { count: number; ms: number }) => (w.ms > 0 ? w.count / w.ms : 0);
+		return 1 + Math.max(1, placesFor(Math.max(pace(this.others.now), pace(this.others.before)), 2 * this.halfTrip));
 	}
 
-	/** A 429 although the reading left `places`: other clients took them. */
-	private placesTaken(now: number, places: number): void {
-		this.taken += places;
-		const next = this.marginNow();
-		this.notedMargin = Math.max(this.notedMargin, next);
-		this.note(now, `429 while the headers left ${places} place${places === 1 ? '' : 's'}: other clients spend the same limit; keeping ${next} place${next === 1 ? '' : 's'} of each window for them (limit not lowered)`);
+	/**
+	 * Our request, sent when the freshest reading said `from` were left, found `left` (`counted`:
+	 * it took a place itself). Between the two the server counted our own requests (those answered
+	 * since with readings in between, and at most those still in flight) and other clients'.
+	 */
+	private otherClients(ticket: GateTicket, left: number, counted: boolean, now: number): void {
+		this.halfTrip = (now - ticket.startedAt) / 2;
+		const since = this.readings.filter((r) => r.answeredAt >= ticket.startedAt);
+		// Sent before any reading (a run's first requests): from our first answer of that round on.
+		const from = ticket.readAtStart ?? since.reduce((a, r) => (r.remaining > a.remaining ? r : a), { remaining: left, at: now - this.halfTrip });
+		const ours = since.filter((r) => r.remaining > left && r.remaining < from.remaining).length;
+		this.readings.push({ remaining: left, at: now - this.halfTrip, answeredAt: now });
+		if (this.readings.length > MAX_READINGS) this.readings.shift();
+		const others = from.remaining - left - (counted ? 1 : 0) - ours - this.inFlight;
+		const ms = now - this.halfTrip - from.at;
+		if (others < 0 || ms <= 0) return;
+		const seen = this.others.now;
+		seen.count += others;
+		seen.ms += ms;
+		if (others > 0) this.fasterOthers(now, others / ms, `other clients sent ${others} in the ${Math.round(ms)} ms a request of ours took to arrive`);
+	}
+
+	/** Other clients' pace, when faster than seen in this window; noted when the places kept for them grow. */
+	private fasterOthers(now: number, perMs: number, why: string): void {
+		const was = Math.max(this.others.now.fastest, this.others.before.fastest);
+		this.others.now.fastest = Math.max(this.others.now.fastest, perMs);
+		const places = placesFor(perMs, 2 * this.halfTrip);
+		if (places > placesFor(was, 2 * this.halfTrip)) this.note(now, `${why}: keeping ${places} place${places === 1 ? '' : 's'} for them (limit not lowered)`);
+	}
+
+	/** A new window: the pace other clients showed in the last one is kept for this one, the rest forgotten. */
+	private newWindow(now: number): void {
+		if (this.others.now.count === 0 && this.others.before.count > 0) this.note(now, 'other clients quiet for a window: no places kept for them');
+		this.others = { now: { count: 0, ms: 0, fastest: 0 }, before: this.others.now };
 	}
 
 	/** Nobody sends before `until` (epoch ms). Never moves an existing moment earlier. */
@@ -197,24 +208,18 @@ export class RateGate {
 		return { delayMs: this.estimator.nextStart(now, this.inFlight) - now, reason: 'learned-limit' };
 	}
 
-	/** Places the server's last reading leaves this process (undefined: no reading, or a scout). */
-	private leftFor(now: number): number | undefined {
-		const allowance = this.allowance;
-		if (!allowance || allowance.scout || now >= allowance.resetAt) return undefined;
-		return allowance.remaining - allowance.uncounted - this.marginNow(allowance.remaining);
-	}
-
 	private allowanceDelay(now: number): number {
 		const allowance = this.allowance;
-		if (!allowance || allowance.remaining - allowance.uncounted - (allowance.scout ? 0 : this.marginNow(allowance.remaining)) > 0) return 0;
-		// Within the places kept for others: one request at a time, while two or more are left (the
-		// last place may be theirs), each answer a fresh reading.
-		if (!allowance.scout && now < allowance.resetAt && allowance.remaining - allowance.uncounted >= 2) return this.inFlight === 0 ? 0 : Infinity;
+		if (!allowance || allowance.remaining - allowance.uncounted - (allowance.scout ? 0 : this.marginNow()) > 0) return 0;
+		// Within the places kept for others: one request at a time while enough are left (each answer
+		// a fresh reading); else until the reset, or an answer in flight (pass wakes on it).
+		if (!allowance.scout && now < allowance.resetAt && allowance.remaining - allowance.uncounted >= this.lastPlaces()) return this.inFlight === 0 ? 0 : Infinity;
 		if (now < allowance.resetAt) return allowance.resetAt - now;
 		// Reset, but what the new window allows is unknown: one request finds out, the others wait
 		// for its answer (a sliding window or a token bucket may have freed a single place).
 		if (allowance.uncounted > 0 && this.inFlight > 0) return Infinity;
-		this.allowance = { remaining: 1, resetAt: now, seenAt: this.starts, uncounted: 0, scout: true };
+		this.allowance = { remaining: 1, resetAt: now, countedAt: now, seenAt: this.starts, uncounted: 0, scout: true };
+		this.newWindow(now);
 		return 0;
 	}
 
@@ -231,12 +236,12 @@ export class RateGate {
 
 	/** Records a start (right after `enter` let it go, with no await between). */
 	private start(turn: GateTurn, now: number): GateTicket {
-		const leftAtStart = this.leftFor(now);
+		const known = this.allowance && !this.allowance.scout && now < this.allowance.resetAt ? this.allowance : undefined;
 		this.starts += 1;
 		this.inFlight += 1;
 		if (this.allowance) this.allowance.uncounted += 1;
 		this.estimator.started(now);
-		return { turn, seq: this.starts, startedAt: now, ...(leftAtStart !== undefined ? { leftAtStart } : {}) };
+		return { turn, seq: this.starts, startedAt: now, ...(known ? { readAtStart: { remaining: known.remaining, at: known.countedAt } } : {}) };
 	}
 
 	/**
@@ -245,7 +250,6 @@ export class RateGate {
 	 */
 	answered(ticket: GateTicket, outcome: { rateLimited: boolean; succeeded: boolean; allowance?: Allowance }, now: number = this.clock.now()): void {
 		this.inFlight = Math.max(0, this.inFlight - 1);
-		this.latencyMs += LATENCY_WEIGHT * (Math.max(0, now - ticket.startedAt) - this.latencyMs);
 		// The waiters look again once this call's bookkeeping (and a 429's hold) is done.
 		for (const waiter of this.waiters) waiter.abort();
 		this.waiters.clear();
@@ -262,36 +266,30 @@ export class RateGate {
 		if (!outcome.rateLimited) this.estimator.answered(ticket.startedAt, now, outcome.succeeded);
 		if (outcome.allowance) {
 			ticket.answerRead = true;
-			this.readAllowance(ticket, outcome.allowance, now);
-		}
-		else if (this.allowance && ticket.seq > this.allowance.seenAt && this.allowance.resetAt <= now) {
+			this.readAllowance(ticket, outcome.allowance, !outcome.rateLimited, now);
+		} else if (outcome.rateLimited && ticket.readAtStart) {
+			// A 429 that stated nothing, although the reading it went on left places: as if none were left.
+			this.otherClients(ticket, 0, false, now);
+		} else if (this.allowance && ticket.seq > this.allowance.seenAt && this.allowance.resetAt <= now) {
 			// The request sent to find out what a new window allows came back without saying.
 			this.allowance = undefined;
 		}
 	}
 
-	private readAllowance(ticket: GateTicket, reading: Allowance, now: number): void {
+	private readAllowance(ticket: GateTicket, reading: Allowance, counted: boolean, now: number): void {
 		const known = this.allowance;
-		const newer =
-			!known || now >= known.resetAt || ticket.seq > known.seenAt || reading.resetAt > known.resetAt + 1000;
+		this.otherClients(ticket, reading.remaining, counted, now);
+		const newer = !known || now >= known.resetAt || ticket.seq > known.seenAt || reading.resetAt > known.resetAt + 1000;
 		if (newer) {
 			this.windowSeenMs = Math.max(this.windowSeenMs, Math.min(reading.resetAt - now, 3600_000));
-			// Since the window's first reading the server's count fell by more than this process can
-			// have sent: the rest was other clients'. (From the first reading on, not between two
-			// answers: requests of ours on their way at once are served in any order, and their
-			// uncertainty — the requests in flight then — is counted against the others only once.)
-			const base = this.windowBase;
-			if (base && Math.abs(reading.resetAt - base.resetAt) <= 1500 && reading.remaining <= base.remaining) {
-				const own = ticket.seq - base.seq;
-				const others = Math.max(0, base.remaining - reading.remaining - own - base.inFlight);
-				if (now - base.at >= 2 * this.latencyMs) this.otherClients(now, others, own, now - base.at);
-			} else {
-				this.windowBase = { remaining: reading.remaining, resetAt: reading.resetAt, seq: ticket.seq, at: now, inFlight: this.inFlight };
-			}
-			// Every request still in flight may be missing from the server's count.
+			if (known && !known.scout && reading.resetAt > known.resetAt + 1000) this.newWindow(now);
+			// The reset counts whole seconds, rounded up: each reading of a window bounds it from above,
+			// the earliest is the closest. Every request in flight may be missing from the count.
+			const same = known && !known.scout && Math.abs(reading.resetAt - known.resetAt) < 1000;
 			this.allowance = {
 				remaining: reading.remaining,
-				resetAt: reading.resetAt,
+				resetAt: same ? Math.min(known.resetAt, reading.resetAt) : reading.resetAt,
+				countedAt: now - this.halfTrip,
 				seenAt: this.starts,
 				uncounted: this.inFlight,
 			};
@@ -299,8 +297,10 @@ export class RateGate {
 			// An answer overtaken by a newer one. Its request was in flight when that one came, so it
 			// is among the uncounted; now it is counted either way: in the newer reading (served
 			// before it) or in its own, lower one (served after it). Less left: the server counted more.
+			// Served after, it is the freshest count, and its reset the current one (a sliding window's or a
+			// token bucket's reset with none left is when the next place frees).
 			known.uncounted = Math.max(0, known.uncounted - 1);
-			known.remaining = Math.min(known.remaining, reading.remaining);
+			if (reading.remaining < known.remaining) Object.assign(known, { remaining: reading.remaining, resetAt: Math.min(known.resetAt, reading.resetAt) });
 		}
 	}
 
@@ -310,12 +310,9 @@ export class RateGate {
 	 * Returns the moment the gate opens.
 	 */
 	rateLimited(ticket: GateTicket, now: number, retryAfterMs: number | undefined, wait: (level: number) => number): number {
-		// The headers said places were left: other clients took them. Keep as many for them; the
-		// learned estimate is not taught (the headers are the truth while they come).
-		const headersSpoke = ticket.leftAtStart !== undefined || ticket.answerRead === true;
-		if (ticket.leftAtStart !== undefined && ticket.leftAtStart > 0) {
-			this.placesTaken(now, ticket.leftAtStart);
-		}
+		// With headers the learned estimate is not taught (the headers are the truth while they come;
+		// the places other clients took are kept for them: otherClients).
+		const headersSpoke = ticket.readAtStart !== undefined || ticket.answerRead === true;
 		if (retryAfterMs === undefined) {
 			if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, undefined);
 			return this.backOff(now, wait);
@@ -323,7 +320,7 @@ export class RateGate {
 		this.hold(now + retryAfterMs);
 		// With headers, the window after the hold starts as after a reset: one request finds out
 		// what is left before the others follow (else every worker's requests would rush in at once).
-		this.allowance = headersSpoke ? { remaining: 0, resetAt: this.notBefore, seenAt: this.starts, uncounted: 0 } : undefined;
+		this.allowance = headersSpoke ? { remaining: 0, resetAt: this.notBefore, countedAt: now, seenAt: this.starts, uncounted: 0 } : undefined;
 		if (!headersSpoke) this.estimator.rateLimited(ticket.startedAt, now, this.notBefore);
 		return this.notBefore;
 	}
@@ -384,6 +381,11 @@ export class RateGate {
 			signal?.removeEventListener('abort', cancel);
 		}
 	}
+}
+
+/** Places other clients take at `perMs` in `ms`, half as many again (times per answer vary, and a place too few is a 429). */
+function placesFor(perMs: number, ms: number): number {
+	return Math.max(0, Math.ceil(1.5 * perMs * ms - 0.2));
 }
 
 /** One gate per credential and Base URL (the API the credential reaches). */
