@@ -206,9 +206,11 @@ export class LimitEstimator {
 		// through it teaches nothing: another worker spent more (its probe found room), and budgets
 		// that fell at each such 429 sank from run to run.
 		const got = estimate && this.answers.filter((at) => at > now - paddedWindow(estimate.windowMs)).length;
+		// A 429 that was not this worker's probe: a sign of another client (probes stop waiting for
+		// the aligned moment).
+		if (estimate) this.probe.others = true;
 		// One 429 is not a verdict: with fewer than two through (a quiet worker: someone else spent
 		// the window), or late in a long stretch, there is no budget to learn.
-		if (estimate) this.probe.others = true;
 		if (estimate ? !got || got < 2 || got >= estimate.perWindow : through < 2 || spanMs > 2 * waitMs + 1000) return;
 		const next = estimate ? { perWindow: got!, windowMs: estimate.windowMs } : { perWindow: through, windowMs: wholeSecondsWithin(aboveMs, spanMs) };
 		if (next.windowMs <= 0) return;
